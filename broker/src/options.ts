@@ -41,7 +41,78 @@ export interface ServerOptions {
   remoteSyslog: string;
   pidFile: string;
   portsFileDir: string;
+
+  // --- Appended by the config/CLI author (issue 3). ---
+  traceVerbose: boolean; // -VV / -DVV
+  logSizeLimit: number; // bytes, 0 = no rotation
+  maxTracedMsgLen: number; // 0 = unlimited
+
+  // Multi-user authorization (authorization { users: [...] }) and the user to
+  // assume for clients that send no credentials.
+  users: UserConfig[];
+  defaultPermissions: UserPermissions | null;
+  noAuthUser: string;
+
+  // Client TLS (top-level tls {} or --tls/--tlsverify/--tlscert/--tlskey/--tlscacert).
+  tls: boolean;
+  tlsVerify: boolean;
+  tlsCert: string;
+  tlsKey: string;
+  tlsCaCert: string;
+  tlsTimeout: number; // ms
+  tlsInsecure: boolean;
+
+  cluster: ClusterOptions;
 }
+
+// One allow/deny pair; an empty list means "no rule" on that side.
+export interface SubjectPermission {
+  allow: string[];
+  deny: string[];
+}
+
+export interface ResponsePermission {
+  maxMsgs: number; // nats-server default 1
+  expires: number; // ms; 0 = no expiry
+}
+
+export interface UserPermissions {
+  publish: SubjectPermission | null;
+  subscribe: SubjectPermission | null;
+  response: ResponsePermission | null; // allow_responses
+}
+
+export interface UserConfig {
+  username: string;
+  password: string; // may be a bcrypt hash ("$2a$...")
+  permissions: UserPermissions | null;
+}
+
+export interface TlsConfig {
+  certFile: string;
+  keyFile: string;
+  caFile: string;
+  verify: boolean;
+  insecure: boolean;
+  timeout: number; // ms
+}
+
+// The cluster block. port 0 means "no cluster listener"; -1 asks for a random port (as nats-server).
+export interface ClusterOptions {
+  name: string;
+  host: string;
+  port: number;
+  advertise: string;
+  noAdvertise: boolean;
+  connectRetries: number;
+  routes: string[]; // URLs as written, e.g. nats://user:pass@host:6222
+  username: string;
+  password: string;
+  authTimeout: number; // ms
+  tls: TlsConfig | null;
+}
+
+export const DEFAULT_CLUSTER_PORT = 6222;
 
 export const DEFAULT_PORT = 4222;
 
@@ -76,5 +147,35 @@ export function defaultOptions(): ServerOptions {
     remoteSyslog: "",
     pidFile: "",
     portsFileDir: "",
+    traceVerbose: false,
+    logSizeLimit: 0,
+    maxTracedMsgLen: 0,
+    users: [],
+    defaultPermissions: null,
+    noAuthUser: "",
+    tls: false,
+    tlsVerify: false,
+    tlsCert: "",
+    tlsKey: "",
+    tlsCaCert: "",
+    tlsTimeout: 2000,
+    tlsInsecure: false,
+    cluster: defaultClusterOptions(),
+  };
+}
+
+export function defaultClusterOptions(): ClusterOptions {
+  return {
+    name: "",
+    host: "",
+    port: 0,
+    advertise: "",
+    noAdvertise: false,
+    connectRetries: 0,
+    routes: [],
+    username: "",
+    password: "",
+    authTimeout: 2000,
+    tls: null,
   };
 }
