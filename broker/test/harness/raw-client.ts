@@ -71,10 +71,10 @@ export class RawClient {
   /** Sends data in chunks of the given size, waiting for each write to be handed to the kernel. */
   async sendChunked(data: string | Buffer, chunk = 1): Promise<void> {
     const b = typeof data === "string" ? Buffer.from(data, "latin1") : data;
-    for (let i = 0; i < b.length; i += chunk) {
-      await new Promise<void>((res, rej) =>
-        this.socket.write(b.subarray(i, i + chunk), (err) => (err ? rej(err) : res())),
-      );
+    // A write error means the server closed the connection; the next expectation reports it.
+    for (let i = 0; i < b.length && !this.closedFlag && this.socket.writable; i += chunk) {
+      const ok = await new Promise<boolean>((res) => this.socket.write(b.subarray(i, i + chunk), (err) => res(!err)));
+      if (!ok) return;
     }
   }
 
