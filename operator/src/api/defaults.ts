@@ -35,31 +35,28 @@ export interface DefaultedSpec extends NatsClusterSpec {
 
 /** Returns a copy of spec with every CRD default filled in. */
 export function withDefaults(spec: NatsClusterSpec): DefaultedSpec {
+  const { auth, tls, ...rest } = spec;
   const out: DefaultedSpec = {
-    ...spec,
+    ...rest,
     size: spec.size ?? DEFAULT_SIZE,
     version: spec.version ?? DEFAULT_VERSION,
     lameDuckDurationSeconds: spec.lameDuckDurationSeconds ?? DEFAULT_LAME_DUCK_SECONDS,
     noAdvertise: spec.noAdvertise ?? false,
     paused: spec.paused ?? false,
   };
-  if (spec.auth) {
+  if (auth) {
     out.auth = {
-      ...spec.auth,
-      clientsAuthSecretUserKey: spec.auth.clientsAuthSecretUserKey ?? DEFAULT_AUTH_USER_KEY,
-      clientsAuthSecretPasswordKey: spec.auth.clientsAuthSecretPasswordKey ?? DEFAULT_AUTH_PASSWORD_KEY,
+      ...auth,
+      clientsAuthSecretUserKey: auth.clientsAuthSecretUserKey ?? DEFAULT_AUTH_USER_KEY,
+      clientsAuthSecretPasswordKey: auth.clientsAuthSecretPasswordKey ?? DEFAULT_AUTH_PASSWORD_KEY,
     };
   }
-  if (spec.tls) {
-    out.tls = {
-      ...spec.tls,
-      serverSecretCAFileName: spec.tls.serverSecretCAFileName ?? DEFAULT_TLS_FILE_NAMES.serverSecretCAFileName,
-      serverSecretCertFileName: spec.tls.serverSecretCertFileName ?? DEFAULT_TLS_FILE_NAMES.serverSecretCertFileName,
-      serverSecretKeyFileName: spec.tls.serverSecretKeyFileName ?? DEFAULT_TLS_FILE_NAMES.serverSecretKeyFileName,
-      routesSecretCAFileName: spec.tls.routesSecretCAFileName ?? DEFAULT_TLS_FILE_NAMES.routesSecretCAFileName,
-      routesSecretCertFileName: spec.tls.routesSecretCertFileName ?? DEFAULT_TLS_FILE_NAMES.routesSecretCertFileName,
-      routesSecretKeyFileName: spec.tls.routesSecretKeyFileName ?? DEFAULT_TLS_FILE_NAMES.routesSecretKeyFileName,
-    };
+  if (tls) {
+    out.tls = { ...DEFAULT_TLS_FILE_NAMES, ...dropUndefined(tls) };
   }
   return out;
+}
+
+function dropUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
