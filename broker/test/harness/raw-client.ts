@@ -141,7 +141,7 @@ export class RawClient {
     }
   }
 
-  /** PING and wait for PONG: everything the server sent before it is then in the buffer. */
+  /** PING and wait for PONG; returns (and consumes) everything the server sent before the PONG. */
   async flush(timeout = DEFAULT_TIMEOUT): Promise<string> {
     this.send("PING\r\n");
     const deadline = Date.now() + timeout;
@@ -149,7 +149,7 @@ export class RawClient {
       const idx = this.pending.indexOf("PONG\r\n");
       if (idx >= 0) {
         const before = this.pending.slice(0, idx);
-        this.buf = Buffer.concat([this.buf.subarray(0, idx), this.buf.subarray(idx + 6)]);
+        this.consume(idx + 6);
         return before;
       }
       if (this.closedFlag) throw new ProtocolError(`connection closed before PONG; got ${show(this.pending)}`);
@@ -168,6 +168,28 @@ export class RawClient {
       if (this.closedFlag) throw new ProtocolError(`connection closed; expected MSG, got ${show(this.pending)}`);
       const left = deadline - Date.now();
       if (left <= 0) throw new ProtocolError(`no MSG within ${timeout} ms; got ${show(this.pending)}`);
+      await this.waitForData(left);
+    }
+  }
+
+  /** PING, then reads every MSG/HMSG frame that arrives before the PONG. */
+  async collectMsgs(timeout = DEFAULT_TIMEOUT): Promise<MsgFrame[]> {
+    this.send("PING\r\n");
+    const out: MsgFrame[] = [];
+    const deadline = Date.now() + timeout;
+    for (;;) {
+      if (this.pending.startsWith("PONG\r\n")) {
+        this.consume(6);
+        return out;
+      }
+      const frame = this.buf.length >= 6 ? this.tryParseMsg() : undefined;
+      if (frame) {
+        out.push(frame);
+        continue;
+      }
+      if (this.closedFlag) throw new ProtocolError(`connection closed before PONG; got ${show(this.pending)}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new ProtocolError(`no PONG within ${timeout} ms; got ${show(this.pending)}`);
       await this.waitForData(left);
     }
   }
