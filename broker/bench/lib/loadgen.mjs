@@ -1,0 +1,145 @@
+// Builds and drives the Go tools: loadgen (message scenarios) and idleconns
+// (idle connections for the memory measurement).
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { spawnTuned, eachLine, sleep } from "./proc.mjs";
+import { serversCpuMs, serversPeakKiB, serverTrouble } from "./servers.mjs";
+import { memKiB } from "./proc.mjs";
+
+const TOOLS = ["loadgen", "idleconns"];
+
+function newestSource(dir) {
+  return Math.max(...readdirSync(dir).filter((f) => f.endsWith(".go")).map((f) => statSync(join(dir, f)).mtimeMs));
+}
+
+/** Builds the Go tools into bench/bin when missing or older than their sources. */
+export function buildTools(benchDir, log) {
+  const bins = {};
+  for (const tool of TOOLS) {
+    const src = join(benchDir, tool);
+    const bin = join(benchDir, "bin", tool);
+    bins[tool] = bin;
+    if (existsSync(bin) && statSync(bin).mtimeMs >= newestSource(src)) continue;
+    log(`building ${tool} ...`);
+    try {
+      execFileSync("go", ["build", "-o", bin, "."], {
+        cwd: src,
+        stdio: ["ignore", "inherit", "inherit"],
+        env: { ...process.env, GOPATH: process.env.GOPATH ?? "/usr/share/gocode", GO111MODULE: "off" },
+      });
+    } catch (err) {
+      throw new Error(
+        `could not build ${tool} (needs go and nats.go, e.g. apt-get install golang-go golang-github-nats-io-go-nats-dev): ${err.message}`,
+      );
+    }
+  }
+  return bins;
+}
+
+/** Runs a child and hands each JSON line of its stdout to onEvent. */
+function runJsonChild(argv, cpu, timeoutMs, onEvent) {
+  const child = spawnTuned(argv, { cpu, stdin: "pipe" });
+  const stderr = [];
+  eachLine(child.stderr, (line) => stderr.push(line));
+  let failure = null;
+  eachLine(child.stdout, (line) => {
+    let event;
+    try {
+      event = JSON.parse(line);
+    } catch {
+      failure ??= `unexpected output: ${line}`;
+      return;
+    }
+    Promise.resolve(onEvent(event, child)).catch((err) => {
+      failure ??= err.message;
+      child.kill("SIGKILL");
+    });
+  });
+  const timer = setTimeout(() => {
+    failure ??= `timed out after ${timeoutMs} ms`;
+    child.kill("SIGKILL");
+  }, timeoutMs);
+  return child.exited.then(({ code, signal }) => {
+    clearTimeout(timer);
+    if (failure) throw new Error(`${argv[0]}: ${failure}\n${stderr.join("\n")}`);
+    if (code !== 0) throw new Error(`${argv[0]} exited with ${code ?? signal}\n${stderr.join("\n")}`);
+  });
+}
+
+/**
+ * Runs one scenario against a started group of servers. The server CPU is read
+ * when the loadgen reports ready and again when it reports its result, so
+ * connection setup and teardown are not counted.
+ */
+export async function runScenario(bin, scenario, servers, { msgs, timeoutSec, cpu }) {
+  const pubUrl = servers[scenario.pubNode ?? 0].url;
+  const subUrl = servers[scenario.subNode ?? 0].url;
+  const argv = [
+    bin,
+    "-sync",
+    `-mode=${scenario.mode}`,
+    `-pub-url=${pubUrl}`,
+    `-sub-url=${subUrl}`,
+    `-pubs=${scenario.pubs ?? 1}`,
+    `-subs=${scenario.subs ?? 1}`,
+    `-size=${scenario.size}`,
+    `-msgs=${msgs}`,
+    `-timeout=${timeoutSec}s`,
+  ];
+  if (scenario.queue) argv.push(`-queue=${scenario.queue}`);
+  let cpu0 = 0;
+  let out = null;
+  await runJsonChild(argv, cpu, (timeoutSec + 60) * 1000, (event, child) => {
+    if (event.event === "ready") {
+      cpu0 = serversCpuMs(servers);
+      child.stdin.write("go\n");
+    } else if (event.event === "result") {
+      out = { result: event, serverCpuMs: serversCpuMs(servers) - cpu0, peakKiB: serversPeakKiB(servers) };
+      child.stdin.end("\n");
+    }
+  });
+  if (!out) throw new Error("loadgen printed no result");
+  const trouble = serverTrouble(servers);
+  if (trouble) throw new Error(trouble);
+  return out;
+}
+
+/** Waits until a process's RSS stops moving (or 5 s pass); returns it in KiB. */
+async function settledRss(pid) {
+  let last = memKiB(pid).rss;
+  for (let i = 0; i < 25; i++) {
+    await sleep(200);
+    const now = memKiB(pid).rss;
+    if (Math.abs(now - last) <= last * 0.002) return now;
+    last = now;
+  }
+  return last;
+}
+
+/** Opens n idle connections to one server and measures its RSS growth. */
+export async function measureIdle(bin, server, n, cpu) {
+  const before = await settledRss(server.pid);
+  let out = null;
+  const argv = [bin, `-addr=127.0.0.1:${server.port}`, `-n=${n}`];
+  await runJsonChild(argv, cpu, 180000, async (event, child) => {
+    if (event.event !== "ready") return;
+    if (event.failed > 0) {
+      child.stdin.end("\n");
+      throw new Error(`${event.failed} of ${n} connections failed: ${event.errors.join("; ")}`);
+    }
+    const held = await settledRss(server.pid);
+    out = {
+      conns: event.conns,
+      connectSecs: event.secs,
+      rssBeforeKiB: before,
+      rssHeldKiB: held,
+      bytesPerConn: ((held - before) * 1024) / event.conns,
+    };
+    child.stdin.end("\n");
+  });
+  if (!out) throw new Error("idleconns reported nothing");
+  const trouble = serverTrouble([server]);
+  if (trouble) throw new Error(trouble);
+  return out;
+}
