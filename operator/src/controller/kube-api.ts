@@ -129,6 +129,7 @@ export class KubeApi {
   readonly services: KindClient;
   readonly statefulSets: KindClient;
   readonly podDisruptionBudgets: KindClient;
+  readonly leases: KindClient;
 
   constructor(readonly kubeConfig: KubeConfig, private readonly count: WriteCounter = () => {}) {
     const core = (this.core = kubeConfig.makeApiClient(CoreV1Api));
@@ -160,6 +161,12 @@ export class KubeApi {
       listNs: (p) => policy.listNamespacedPodDisruptionBudget(p), listAll: (p) => policy.listPodDisruptionBudgetForAllNamespaces(p),
       read: (p) => policy.readNamespacedPodDisruptionBudget(p), create: (p) => policy.createNamespacedPodDisruptionBudget(p),
       replace: (p) => policy.replaceNamespacedPodDisruptionBudget(p), del: (p) => policy.deleteNamespacedPodDisruptionBudget(p),
+    }, count);
+    const coordination = this.coordination;
+    this.leases = kindClient({ kind: "Lease", apiVersion: "coordination.k8s.io/v1", plural: "leases" }, {
+      listNs: (p) => coordination.listNamespacedLease(p), listAll: (p) => coordination.listLeaseForAllNamespaces(p),
+      read: (p) => coordination.readNamespacedLease(p), create: (p) => coordination.createNamespacedLease(p),
+      replace: (p) => coordination.replaceNamespacedLease(p), del: (p) => coordination.deleteNamespacedLease(p),
     }, count);
   }
 
