@@ -1,0 +1,370 @@
+// One client connection: CONNECT and auth, one handler per op, message delivery to subscribers,
+// pings, and closing. The outbound side (buffering, flushing, flow control) is in outbound.ts.
+
+import type { Socket } from "node:net";
+import { ClientParser, type ClientOpHandler } from "../protocol/parser.js";
+import { bytesEqual } from "../protocol/bytes.js";
+import { isValidLiteralSubject, isValidSubject } from "../subjects/subject.js";
+import type { MatchResult } from "../subjects/sublist.js";
+import { Outbound } from "./outbound.js";
+import { Subscription } from "./subscription.js";
+import { ERR, PROTO, CloseReason } from "./protocol-text.js";
+import type { Server } from "../server.js";
+
+const enum Copy { SMALL = 48 }
+
+export class Client implements ClientOpHandler {
+  readonly parser: ClientParser;
+  readonly out: Outbound;
+  readonly subs = new Map<string, Subscription>();
+  readonly start = new Date();
+  readonly host: string;
+  readonly port: number;
+
+  // CONNECT options; defaults hold until a CONNECT says otherwise.
+  verbose = true;
+  pedantic = true;
+  echo = true;
+  headers = false;
+  noResponders = false;
+  name = "";
+  lang = "";
+  version = "";
+  user = "";
+  connectReceived = false;
+  closed = false;
+  closeReason = "";
+
+  inMsgs = 0;
+  inBytes = 0;
+  outMsgs = 0;
+  outBytes = 0;
+  lastActivity = Date.now();
+  pingsOut = 0;
+  rtt = 0;
+  private rttStart = 0;
+  private authTimer: NodeJS.Timeout | null = null;
+  private pingTimer: NodeJS.Timeout | null = null;
+
+  // One-entry cache of the last PUB subject: its bytes, string, match result and sublist generation.
+  private lastSubj = Buffer.allocUnsafe(64);
+  private lastSubjLen = -1;
+  private lastSubjStr = "";
+  private lastResult: MatchResult<Subscription> | null = null;
+  private lastGen = -1;
+
+  constructor(
+    readonly server: Server,
+    readonly socket: Socket,
+    readonly cid: number,
+  ) {
+    const opts = server.opts;
+    this.parser = new ClientParser(this, opts.maxControlLine);
+    this.out = new Outbound(this, server);
+    this.host = stripV4Mapped(socket.remoteAddress ?? "");
+    this.port = socket.remotePort ?? 0;
+    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    socket.on("error", () => this.close(CloseReason.READ_ERROR));
+    socket.on("end", () => this.close(CloseReason.CLIENT_CLOSED));
+    socket.on("close", () => this.close(CloseReason.CLIENT_CLOSED));
+    socket.on("drain", () => this.out.drained());
+  }
+
+  /** Sends INFO and arms the auth and ping timers. */
+  begin(info: string): void {
+    this.out.sendNow(info);
+    if (this.server.authRequired()) {
+      this.authTimer = setTimeout(() => this.authTimeout(), this.server.opts.authTimeout);
+    }
+    const pi = this.server.opts.pingInterval;
+    if (pi > 0) this.pingTimer = setInterval(() => this.processPingTimer(), pi);
+  }
+
+  private onData(chunk: Buffer): void {
+    this.lastActivity = Date.now();
+    const server = this.server;
+    server.beginBatch(this);
+    this.parser.parse(chunk);
+    server.endBatch();
+  }
+
+  // ---- ops ----
+
+  processConnect(arg: string): void {
+    let o: Record<string, unknown>;
+    try {
+      const v: unknown = JSON.parse(arg);
+      if (typeof v !== "object" || v === null || Array.isArray(v)) throw new Error("not an object");
+      o = v as Record<string, unknown>;
+    } catch {
+      this.server.log.debug(`${this.tag()} - Invalid CONNECT: ${arg.slice(0, 128)}`);
+      return this.close(CloseReason.PROTOCOL_VIOLATION);
+    }
+    if (typeof o.verbose === "boolean") this.verbose = o.verbose;
+    if (typeof o.pedantic === "boolean") this.pedantic = o.pedantic;
+    if (typeof o.echo === "boolean") this.echo = o.echo;
+    if (typeof o.headers === "boolean") this.headers = o.headers;
+    if (typeof o.no_responders === "boolean") this.noResponders = o.no_responders;
+    if (typeof o.name === "string") this.name = o.name;
+    if (typeof o.lang === "string") this.lang = o.lang;
+    if (typeof o.version === "string") this.version = o.version;
+    const proto = typeof o.protocol === "number" ? o.protocol : 0;
+
+    if (!this.server.authenticate(this, o)) {
+      this.sendErr(ERR.AUTH_VIOLATION);
+      this.server.log.error(`${this.tag()} - ${ERR.AUTH_VIOLATION_LOG}`);
+      return this.close(CloseReason.AUTH_VIOLATION);
+    }
+    if (this.authTimer !== null) {
+      clearTimeout(this.authTimer);
+      this.authTimer = null;
+    }
+    if (proto < 0 || proto > 1) {
+      this.sendErr(ERR.BAD_PROTOCOL);
+      return this.close(CloseReason.PROTOCOL_VIOLATION);
+    }
+    if (this.noResponders && !this.headers) {
+      this.sendErr(ERR.NO_RESPONDERS_NEEDS_HEADERS);
+      return this.close(CloseReason.PROTOCOL_VIOLATION);
+    }
+    this.connectReceived = true;
+    if (this.verbose) this.out.queueProto(PROTO.OK);
+  }
+
+  processPing(): void {
+    if (!this.opAllowed()) return;
+    this.out.queueProto(PROTO.PONG);
+  }
+
+  processPong(): void {
+    this.pingsOut = 0;
+    if (this.rttStart !== 0) {
+      this.rtt = Date.now() - this.rttStart;
+      this.rttStart = 0;
+    }
+  }
+
+  processSub(): void {
+    if (!this.opAllowed()) return;
+    const p = this.parser;
+    const subject = p.arg(0);
+    const queue = p.argc === 3 ? p.arg(1) : null;
+    const sid = p.arg(p.argc - 1);
+    if (!isValidSubject(subject) || (queue !== null && !isValidQueue(queue))) {
+      this.sendErr(ERR.INVALID_SUBJECT);
+      return;
+    }
+    const max = this.server.opts.maxSubscriptions;
+    if (max > 0 && this.subs.size >= max) {
+      this.sendErr(ERR.MAX_SUBS);
+      this.server.log.error(`${this.tag()} - Maximum Subscriptions Exceeded (max=${max})`);
+      return;
+    }
+    if (!this.subs.has(sid)) {
+      const sub = new Subscription(this, subject, queue, sid);
+      this.subs.set(sid, sub);
+      this.server.addSubscription(sub);
+    }
+    if (this.verbose) this.out.queueProto(PROTO.OK);
+  }
+
+  processUnsub(): void {
+    if (!this.opAllowed()) return;
+    const p = this.parser;
+    const sid = p.arg(0);
+    const max = p.argc === 2 ? Number.parseInt(p.arg(1), 10) : 0;
+    const sub = this.subs.get(sid);
+    if (sub !== undefined) {
+      if (max > 0 && max > sub.delivered) sub.max = max;
+      else this.removeSub(sub);
+    }
+    if (this.verbose) this.out.queueProto(PROTO.OK);
+  }
+
+  processPubArgs(): void {
+    if (!this.opAllowed()) return;
+    const p = this.parser;
+    const server = this.server;
+    if (p.size > server.opts.maxPayload) {
+      this.sendErr(ERR.MAX_PAYLOAD);
+      server.log.error(`${this.tag()} - Maximum Payload Violation`);
+      return this.close(CloseReason.MAX_PAYLOAD);
+    }
+    if (p.hdrSize >= 0 && !this.headers) {
+      // nats-server refuses headers from a client that did not announce them, and closes.
+      return this.close(CloseReason.PROTOCOL_VIOLATION);
+    }
+    if (this.pedantic) {
+      const s = p.arg(0);
+      if (!isValidLiteralSubject(s)) this.sendErr(ERR.INVALID_PUB_SUBJECT);
+    }
+  }
+
+  /** The hot path: a complete PUB or HPUB. */
+  processMsg(buf: Buffer, start: number, end: number): void {
+    const p = this.parser;
+    const server = this.server;
+    const size = end - start;
+    this.inMsgs++;
+    this.inBytes += size;
+    server.inMsgs++;
+    server.inBytes += size;
+    if (this.verbose) this.out.queueProto(PROTO.OK);
+
+    // Look the subject up, skipping the string and the lookup when it repeats.
+    const a = p.argBuf;
+    const ss = p.argStart[0]!, se = p.argEnd[0]!;
+    let result: MatchResult<Subscription>;
+    if (this.lastGen === server.sublist.genid && bytesEqual(a, ss, se, this.lastSubj, this.lastSubjLen)) {
+      result = this.lastResult!;
+    } else {
+      const subject = a.toString("latin1", ss, se);
+      result = server.sublist.match(subject);
+      this.rememberSubject(a, ss, se, subject, result);
+    }
+    const psubs = result.psubs;
+    const qsubs = result.qsubs;
+    if (psubs.length === 0 && qsubs.length === 0) {
+      if (this.noResponders && p.hasReply()) this.sendNoResponders();
+      return;
+    }
+    const m = server.msg;
+    m.prepare(p, buf, start, end);
+    let delivered = false;
+    for (let k = 0; k < psubs.length; k++) {
+      if (this.deliver(psubs[k]!)) delivered = true;
+    }
+    for (let g = 0; g < qsubs.length; g++) {
+      const members = qsubs[g]!;
+      const n = members.length;
+      const first = n === 1 ? 0 : (Math.random() * n) | 0;
+      for (let k = 0; k < n; k++) {
+        if (this.deliver(members[(first + k) % n]!)) {
+          delivered = true;
+          break;
+        }
+      }
+    }
+    if (!delivered && this.noResponders && p.hasReply()) this.sendNoResponders();
+  }
+
+  private deliver(sub: Subscription): boolean {
+    const c = sub.client;
+    if ((c === this && !this.echo) || c.closed) return false;
+    const n = ++sub.delivered;
+    if (sub.max > 0 && n >= sub.max) {
+      // At the limit the message still goes out; past it the subscription is already gone.
+      c.removeSub(sub);
+      if (n > sub.max) return false;
+    }
+    c.out.writeMsg(this.server.msg, sub);
+    return true;
+  }
+
+  private rememberSubject(a: Buffer, ss: number, se: number, subject: string, result: MatchResult<Subscription>): void {
+    const len = se - ss;
+    if (len > this.lastSubj.length) this.lastSubj = Buffer.allocUnsafe(len * 2);
+    if (len < Copy.SMALL) for (let k = 0; k < len; k++) this.lastSubj[k] = a[ss + k]!;
+    else a.copy(this.lastSubj, 0, ss, se);
+    this.lastSubjLen = len;
+    this.lastSubjStr = subject;
+    this.lastResult = result;
+    this.lastGen = this.server.sublist.genid;
+  }
+
+  /** The last published subject (latin1), for tests and debugging. */
+  get lastSubject(): string {
+    return this.lastSubjStr;
+  }
+
+  private sendNoResponders(): void {
+    const p = this.parser;
+    const reply = p.arg(1);
+    // The 503 goes to this client's own subscription that matches the reply subject.
+    const result = this.server.sublist.match(reply);
+    let sid: string | null = null;
+    for (const s of result.psubs) if (s.client === this) { sid = s.sid; break; }
+    if (sid === null) {
+      for (const g of result.qsubs) for (const s of g) if (s.client === this) { sid = s.sid; break; }
+    }
+    if (sid === null) return;
+    this.out.queueProto(Buffer.from(`HMSG ${reply} ${sid} 16 16\r\nNATS/1.0 503\r\n\r\n\r\n`, "latin1"));
+  }
+
+  removeSub(sub: Subscription): void {
+    if (this.subs.get(sub.sid) !== sub) return;
+    this.subs.delete(sub.sid);
+    this.server.removeSubscription(sub);
+  }
+
+  protocolError(sendErr: string | null, detail: string): void {
+    if (sendErr !== null) this.sendErr(sendErr);
+    this.server.log.error(`${this.tag()} - Client parser ERROR: ${detail}`);
+    this.close(sendErr === "Maximum Control Line Exceeded" ? CloseReason.MAX_CONTROL_LINE : CloseReason.PROTOCOL_VIOLATION);
+  }
+
+  /** Before CONNECT, an auth-requiring server accepts nothing but CONNECT. */
+  private opAllowed(): boolean {
+    if (this.connectReceived || !this.server.authRequired()) return true;
+    this.sendErr(ERR.AUTH_VIOLATION);
+    this.close(CloseReason.AUTH_VIOLATION);
+    return false;
+  }
+
+  private authTimeout(): void {
+    this.authTimer = null;
+    if (this.connectReceived || this.closed) return;
+    this.sendErr(ERR.AUTH_TIMEOUT);
+    this.server.log.error(`${this.tag()} - Authentication Timeout`);
+    this.close(CloseReason.AUTH_TIMEOUT);
+  }
+
+  private processPingTimer(): void {
+    if (this.closed) return;
+    const opts = this.server.opts;
+    if (this.pingsOut + 1 > opts.pingMax) {
+      this.sendErr(ERR.STALE);
+      this.server.log.debug(`${this.tag()} - Stale Client Connection - Closing`);
+      return this.close(CloseReason.STALE);
+    }
+    // Recent traffic from the client proves it alive; skip the PING unless RTT is unknown.
+    if (this.rtt !== 0 && Date.now() - this.lastActivity < opts.pingInterval) return;
+    this.pingsOut++;
+    this.rttStart = Date.now();
+    this.out.sendNow(PROTO.PING);
+  }
+
+  sendErr(text: string): void {
+    this.out.sendNow(`-ERR '${text}'\r\n`);
+  }
+
+  /** Closes the connection once. Pending output is flushed unless the peer is a slow consumer. */
+  close(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closeReason = reason;
+    this.parser.halted = true;
+    if (this.authTimer !== null) clearTimeout(this.authTimer);
+    if (this.pingTimer !== null) clearInterval(this.pingTimer);
+    for (const sub of this.subs.values()) this.server.removeSubscription(sub);
+    this.subs.clear();
+    this.out.close(reason === CloseReason.SLOW_CONSUMER_PENDING || reason === CloseReason.SLOW_CONSUMER_DEADLINE);
+    this.server.removeClient(this);
+  }
+
+  tag(): string {
+    return `${this.host}:${this.port} - cid:${this.cid}`;
+  }
+}
+
+function stripV4Mapped(a: string): string {
+  return a.startsWith("::ffff:") ? a.slice(7) : a;
+}
+
+function isValidQueue(q: string): boolean {
+  for (let i = 0; i < q.length; i++) {
+    const c = q.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 13 || c === 10) return false;
+  }
+  return q.length > 0;
+}

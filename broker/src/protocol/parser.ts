@@ -1,0 +1,420 @@
+// The client-protocol parser: a pure byte state machine. It does no I/O and no auth; it hands each
+// complete op to a ClientOpHandler. Arguments are kept as byte ranges into `argBuf` (the read chunk,
+// or the scratch buffer when a control line is split across reads). Payloads are handed over by index
+// when they sit in one chunk, and copied only when they are split.
+
+import { S, isSpace } from "./bytes.js";
+
+/** Receives complete ops. The current op's arguments are read from the parser's public fields. */
+export interface ClientOpHandler {
+  processConnect(arg: string): void;
+  /** PUB/HPUB control line is complete, before its payload (checks such as max_payload go here). */
+  processPubArgs(): void;
+  /** The payload of the current PUB/HPUB is complete: bytes [start, end) of buf, CRLF excluded. */
+  processMsg(buf: Buffer, start: number, end: number): void;
+  processSub(): void;
+  processUnsub(): void;
+  processPing(): void;
+  processPong(): void;
+  /** A malformed op: the connection must be closed (the parser has halted). `sendErr` is the -ERR text
+   * nats-server sends for it, or null when it closes without one. */
+  protocolError(sendErr: string | null, detail: string): void;
+}
+
+const enum St {
+  OP_START, OP_PLUS, OP_PLUS_O, OP_PLUS_OK, OP_MINUS, OP_MINUS_E, OP_MINUS_ER, OP_MINUS_ERR, OP_MINUS_ERR_SPC, MINUS_ERR_ARG,
+  OP_C, OP_CO, OP_CON, OP_CONN, OP_CONNE, OP_CONNEC, OP_CONNECT, CONNECT_ARG,
+  OP_H, OP_HP, OP_HPU, OP_HPUB, OP_HPUB_SPC, HPUB_ARG,
+  OP_P, OP_PU, OP_PUB, OP_PUB_SPC, PUB_ARG, OP_PI, OP_PIN, OP_PING, OP_PO, OP_PON, OP_PONG,
+  MSG_PAYLOAD, MSG_END_R, MSG_END_N,
+  OP_S, OP_SU, OP_SUB, OP_SUB_SPC, SUB_ARG,
+  OP_U, OP_UN, OP_UNS, OP_UNSU, OP_UNSUB, OP_UNSUB_SPC, UNSUB_ARG,
+  OP_I, OP_IN, OP_INF, OP_INFO, INFO_ARG,
+}
+
+const MAX_ARGS = 5;
+
+export class ClientParser {
+  // Current op's arguments, as ranges into argBuf.
+  argBuf: Buffer = Buffer.alloc(0);
+  readonly argStart = new Int32Array(MAX_ARGS);
+  readonly argEnd = new Int32Array(MAX_ARGS);
+  argc = 0;
+  /** PUB/HPUB: payload size and header size (-1 for PUB). */
+  size = 0;
+  hdrSize = -1;
+
+  /** Set by the handler when the connection closes: parsing stops after the current op. */
+  halted = false;
+
+  private state: St = St.OP_START;
+  private as = 0; // start of the current argument in the chunk
+  private drop = 0; // 1 when a '\r' precedes the '\n'
+  private scratch: Buffer;
+  private scratchLen = 0;
+  private split = false; // the current control line started in an earlier chunk
+  private msgBuf: Buffer | null = null; // payload split across chunks
+  private msgPos = 0;
+
+  constructor(
+    private readonly h: ClientOpHandler,
+    public maxControlLine: number,
+  ) {
+    this.scratch = Buffer.allocUnsafe(Math.min(maxControlLine + 2, 4096));
+  }
+
+  parse(buf: Buffer): void {
+    const len = buf.length;
+    let i = 0;
+    for (; i < len; i++) {
+      const b = buf[i]!;
+      switch (this.state) {
+        case St.OP_START:
+          switch (b) {
+            case S.P: case S.p: this.state = St.OP_P; break;
+            case S.H: case S.h: this.state = St.OP_H; break;
+            case S.S: case S.s: this.state = St.OP_S; break;
+            case S.U: case S.u: this.state = St.OP_U; break;
+            case S.C: case S.c: this.state = St.OP_C; break;
+            case S.I: case S.i: this.state = St.OP_I; break;
+            case S.PLUS: this.state = St.OP_PLUS; break;
+            case S.MINUS: this.state = St.OP_MINUS; break;
+            case S.CR: case S.LF: break; // tolerate stray line ends between ops
+            default: return this.fail(buf, i);
+          }
+          break;
+
+        // PUB, PING, PONG
+        case St.OP_P:
+          switch (b) {
+            case S.U: case S.u: this.state = St.OP_PU; break;
+            case S.I: case S.i: this.state = St.OP_PI; break;
+            case S.O: case S.o: this.state = St.OP_PO; break;
+            default: return this.fail(buf, i);
+          }
+          break;
+        case St.OP_PU: if (b === S.B || b === S.b) this.state = St.OP_PUB; else return this.fail(buf, i); break;
+        case St.OP_PUB: if (isSpace(b)) this.state = St.OP_PUB_SPC; else return this.fail(buf, i); break;
+        case St.OP_PUB_SPC: if (!isSpace(b)) { this.state = St.PUB_ARG; this.beginArg(i); } break;
+        case St.PUB_ARG:
+        case St.HPUB_ARG:
+          if (b === S.CR) { this.drop = 1; break; }
+          if (b !== S.LF) break;
+          if (!this.endArg(buf, i)) return;
+          if (!this.splitPubArgs(this.state === St.HPUB_ARG)) return;
+          this.h.processPubArgs();
+          if (this.halted) return;
+          this.drop = 0;
+          // Fast path: the whole payload and its CRLF are in this chunk.
+          if (len - i - 1 >= this.size + 2) {
+            const start = i + 1, end = start + this.size;
+            if (buf[end] !== S.CR) return this.fail(buf, end);
+            if (buf[end + 1] !== S.LF) return this.fail(buf, end + 1);
+            this.state = St.OP_START;
+            this.h.processMsg(buf, start, end);
+            if (this.halted) return;
+            i = end + 1;
+          } else {
+            this.state = this.size === 0 ? St.MSG_END_R : St.MSG_PAYLOAD;
+            this.keepArgs();
+            this.msgBuf = Buffer.allocUnsafe(this.size);
+            this.msgPos = 0;
+          }
+          break;
+        case St.MSG_PAYLOAD: {
+          const msg = this.msgBuf!;
+          const need = this.size - this.msgPos;
+          const n = Math.min(need, len - i);
+          buf.copy(msg, this.msgPos, i, i + n);
+          this.msgPos += n;
+          i += n - 1;
+          if (this.msgPos === this.size) this.state = St.MSG_END_R;
+          break;
+        }
+        case St.MSG_END_R: if (b === S.CR) this.state = St.MSG_END_N; else return this.fail(buf, i); break;
+        case St.MSG_END_N: {
+          if (b !== S.LF) return this.fail(buf, i);
+          const msg = this.msgBuf!;
+          this.msgBuf = null;
+          this.state = St.OP_START;
+          this.h.processMsg(msg, 0, this.size);
+          if (this.halted) return;
+          break;
+        }
+        case St.OP_PI: if (b === S.N || b === S.n) this.state = St.OP_PIN; else return this.fail(buf, i); break;
+        case St.OP_PIN: if (b === S.G || b === S.g) this.state = St.OP_PING; else return this.fail(buf, i); break;
+        case St.OP_PING:
+          if (b === S.LF) { this.state = St.OP_START; this.h.processPing(); if (this.halted) return; }
+          break;
+        case St.OP_PO: if (b === S.N || b === S.n) this.state = St.OP_PON; else return this.fail(buf, i); break;
+        case St.OP_PON: if (b === S.G || b === S.g) this.state = St.OP_PONG; else return this.fail(buf, i); break;
+        case St.OP_PONG:
+          if (b === S.LF) { this.state = St.OP_START; this.h.processPong(); if (this.halted) return; }
+          break;
+
+        // HPUB
+        case St.OP_H: if (b === S.P || b === S.p) this.state = St.OP_HP; else return this.fail(buf, i); break;
+        case St.OP_HP: if (b === S.U || b === S.u) this.state = St.OP_HPU; else return this.fail(buf, i); break;
+        case St.OP_HPU: if (b === S.B || b === S.b) this.state = St.OP_HPUB; else return this.fail(buf, i); break;
+        case St.OP_HPUB: if (isSpace(b)) this.state = St.OP_HPUB_SPC; else return this.fail(buf, i); break;
+        case St.OP_HPUB_SPC: if (!isSpace(b)) { this.state = St.HPUB_ARG; this.beginArg(i); } break;
+
+        // SUB
+        case St.OP_S: if (b === S.U || b === S.u) this.state = St.OP_SU; else return this.fail(buf, i); break;
+        case St.OP_SU: if (b === S.B || b === S.b) this.state = St.OP_SUB; else return this.fail(buf, i); break;
+        case St.OP_SUB: if (isSpace(b)) this.state = St.OP_SUB_SPC; else return this.fail(buf, i); break;
+        case St.OP_SUB_SPC: if (!isSpace(b)) { this.state = St.SUB_ARG; this.beginArg(i); } break;
+        case St.SUB_ARG:
+          if (b === S.CR) { this.drop = 1; break; }
+          if (b !== S.LF) break;
+          if (!this.endArg(buf, i)) return;
+          this.drop = 0;
+          this.state = St.OP_START;
+          if (this.argc !== 2 && this.argc !== 3) { this.badArgs("processSub Parse Error"); return; }
+          this.h.processSub();
+          if (this.halted) return;
+          break;
+
+        // UNSUB
+        case St.OP_U: if (b === S.N || b === S.n) this.state = St.OP_UN; else return this.fail(buf, i); break;
+        case St.OP_UN: if (b === S.S || b === S.s) this.state = St.OP_UNS; else return this.fail(buf, i); break;
+        case St.OP_UNS: if (b === S.U || b === S.u) this.state = St.OP_UNSU; else return this.fail(buf, i); break;
+        case St.OP_UNSU: if (b === S.B || b === S.b) this.state = St.OP_UNSUB; else return this.fail(buf, i); break;
+        case St.OP_UNSUB: if (isSpace(b)) this.state = St.OP_UNSUB_SPC; else return this.fail(buf, i); break;
+        case St.OP_UNSUB_SPC: if (!isSpace(b)) { this.state = St.UNSUB_ARG; this.beginArg(i); } break;
+        case St.UNSUB_ARG:
+          if (b === S.CR) { this.drop = 1; break; }
+          if (b !== S.LF) break;
+          if (!this.endArg(buf, i)) return;
+          this.drop = 0;
+          this.state = St.OP_START;
+          if (this.argc !== 1 && this.argc !== 2) { this.badArgs("processUnsub Parse Error"); return; }
+          this.h.processUnsub();
+          if (this.halted) return;
+          break;
+
+        // CONNECT
+        case St.OP_C: if (b === S.O || b === S.o) this.state = St.OP_CO; else return this.fail(buf, i); break;
+        case St.OP_CO: if (b === S.N || b === S.n) this.state = St.OP_CON; else return this.fail(buf, i); break;
+        case St.OP_CON: if (b === S.N || b === S.n) this.state = St.OP_CONN; else return this.fail(buf, i); break;
+        case St.OP_CONN: if (b === S.E || b === S.e) this.state = St.OP_CONNE; else return this.fail(buf, i); break;
+        case St.OP_CONNE: if (b === S.C || b === S.c) this.state = St.OP_CONNEC; else return this.fail(buf, i); break;
+        case St.OP_CONNEC: if (b === S.T || b === S.t) this.state = St.OP_CONNECT; else return this.fail(buf, i); break;
+        case St.OP_CONNECT: if (!isSpace(b)) { this.state = St.CONNECT_ARG; this.beginArg(i); } break;
+        case St.CONNECT_ARG:
+          if (b === S.CR) { this.drop = 1; break; }
+          if (b !== S.LF) break;
+          if (!this.endLine(buf, i, CONNECT_LIMIT)) return;
+          this.drop = 0;
+          this.state = St.OP_START;
+          this.h.processConnect(this.lineString());
+          if (this.halted) return;
+          break;
+
+        // INFO from a client is accepted and ignored, as nats-server does.
+        case St.OP_I: if (b === S.N || b === S.n) this.state = St.OP_IN; else return this.fail(buf, i); break;
+        case St.OP_IN: if (b === S.F || b === S.f) this.state = St.OP_INF; else return this.fail(buf, i); break;
+        case St.OP_INF: if (b === S.O || b === S.o) this.state = St.OP_INFO; else return this.fail(buf, i); break;
+        case St.OP_INFO: if (!isSpace(b)) { this.state = St.INFO_ARG; this.beginArg(i); } break;
+        case St.INFO_ARG:
+          if (b === S.CR) { this.drop = 1; break; }
+          if (b !== S.LF) break;
+          if (!this.endLine(buf, i, CONNECT_LIMIT)) return;
+          this.drop = 0;
+          this.state = St.OP_START;
+          break;
+
+        // +OK and -ERR from a client are tolerated.
+        case St.OP_PLUS: if (b === S.O || b === S.o) this.state = St.OP_PLUS_O; else return this.fail(buf, i); break;
+        case St.OP_PLUS_O: if (b === S.K || b === S.k) this.state = St.OP_PLUS_OK; else return this.fail(buf, i); break;
+        case St.OP_PLUS_OK: if (b === S.LF) this.state = St.OP_START; break;
+        case St.OP_MINUS: if (b === S.E || b === S.e) this.state = St.OP_MINUS_E; else return this.fail(buf, i); break;
+        case St.OP_MINUS_E: if (b === S.R || b === S.r) this.state = St.OP_MINUS_ER; else return this.fail(buf, i); break;
+        case St.OP_MINUS_ER: if (b === S.R || b === S.r) this.state = St.OP_MINUS_ERR; else return this.fail(buf, i); break;
+        case St.OP_MINUS_ERR: if (isSpace(b)) this.state = St.OP_MINUS_ERR_SPC; else return this.fail(buf, i); break;
+        case St.OP_MINUS_ERR_SPC: if (!isSpace(b)) { this.state = St.MINUS_ERR_ARG; this.beginArg(i); } break;
+        case St.MINUS_ERR_ARG:
+          if (b === S.CR) { this.drop = 1; break; }
+          if (b !== S.LF) break;
+          if (!this.endLine(buf, i, CONNECT_LIMIT)) return;
+          this.drop = 0;
+          this.state = St.OP_START;
+          this.h.protocolError(null, `client sent -ERR ${this.lineString()}`);
+          return;
+      }
+    }
+    // The chunk ended inside a control line: keep what we have, bounded by max_control_line.
+    if (this.inArg()) {
+      if (!this.split) {
+        this.scratchLen = 0;
+        this.split = true;
+        if (!this.append(buf, this.as, len)) return;
+      } else if (!this.append(buf, 0, len)) return;
+    }
+  }
+
+  /** The arguments of the current op as a latin1 string (for the rare paths). */
+  arg(n: number): string {
+    return this.argBuf.toString("latin1", this.argStart[n]!, this.argEnd[n]!);
+  }
+
+  private inArg(): boolean {
+    const s = this.state;
+    return s === St.PUB_ARG || s === St.HPUB_ARG || s === St.SUB_ARG || s === St.UNSUB_ARG ||
+      s === St.CONNECT_ARG || s === St.INFO_ARG || s === St.MINUS_ERR_ARG;
+  }
+
+  private limitFor(): number {
+    const s = this.state;
+    return s === St.CONNECT_ARG || s === St.INFO_ARG || s === St.MINUS_ERR_ARG ? CONNECT_LIMIT : this.maxControlLine;
+  }
+
+  private beginArg(i: number): void {
+    this.as = i;
+    this.drop = 0;
+    this.split = false;
+  }
+
+  /** Appends bytes of a split control line to scratch; false (and an error) when over the limit. */
+  private append(buf: Buffer, from: number, to: number): boolean {
+    const n = to - from;
+    const limit = this.limitFor();
+    if (this.scratchLen + n > limit) {
+      this.overLimit();
+      return false;
+    }
+    if (this.scratchLen + n > this.scratch.length) {
+      const grown = Buffer.allocUnsafe(Math.min(limit + 2, Math.max(this.scratch.length * 2, this.scratchLen + n)));
+      this.scratch.copy(grown, 0, 0, this.scratchLen);
+      this.scratch = grown;
+    }
+    buf.copy(this.scratch, this.scratchLen, from, to);
+    this.scratchLen += n;
+    return true;
+  }
+
+  private overLimit(): void {
+    this.state = St.OP_START;
+    this.halted = true;
+    this.split = false;
+    this.h.protocolError("Maximum Control Line Exceeded", "maximum control line exceeded");
+  }
+
+  /** The control line ends at buf[i] (a LF): set argBuf to the line and split it into arguments. */
+  private endArg(buf: Buffer, i: number): boolean {
+    if (!this.endLine(buf, i, this.maxControlLine)) return false;
+    const a = this.argBuf;
+    let n = 0;
+    let p = this.lineStart;
+    const e = this.lineEnd;
+    while (p < e) {
+      while (p < e && isSpace(a[p]!)) p++;
+      if (p >= e) break;
+      if (n === MAX_ARGS) { n++; break; }
+      this.argStart[n] = p;
+      while (p < e && !isSpace(a[p]!)) p++;
+      this.argEnd[n] = p;
+      n++;
+    }
+    this.argc = n;
+    return true;
+  }
+
+  private lineStart = 0;
+  private lineEnd = 0;
+
+  private endLine(buf: Buffer, i: number, limit: number): boolean {
+    if (this.split) {
+      if (!this.append(buf, 0, i)) return false;
+      // The CR before the LF, in this chunk or the previous one, is in scratch now: drop it.
+      let end = this.scratchLen;
+      if (this.drop === 1 && end > 0 && this.scratch[end - 1] === S.CR) end--;
+      this.argBuf = this.scratch;
+      this.lineStart = 0;
+      this.lineEnd = end;
+      this.split = false;
+    } else {
+      this.argBuf = buf;
+      this.lineStart = this.as;
+      this.lineEnd = i - this.drop;
+      if (this.lineEnd - this.lineStart > limit) {
+        this.overLimit();
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private lineString(): string {
+    return this.argBuf.toString("utf8", this.lineStart, this.lineEnd);
+  }
+
+  /** PUB: subject [reply] size. HPUB: subject [reply] hdr_size total_size. */
+  private splitPubArgs(hpub: boolean): boolean {
+    const n = this.argc;
+    const min = hpub ? 3 : 2;
+    if (n < min || n > min + 1) return this.badArgs(hpub ? "processHeaderPub Parse Error" : "processPub Parse Error");
+    const size = this.parseSize(n - 1);
+    if (size < 0) return this.badArgs(hpub ? "processHeaderPub Bad or Missing Total Size" : "processPub Bad or Missing Size");
+    this.size = size;
+    if (hpub) {
+      const hdr = this.parseSize(n - 2);
+      if (hdr < 0 || hdr > size) return this.badArgs("processHeaderPub Bad or Missing Header Size");
+      this.hdrSize = hdr;
+    } else {
+      this.hdrSize = -1;
+    }
+    return true;
+  }
+
+  /** Number of reply argument present in the current PUB/HPUB (1) or not (0). */
+  hasReply(): boolean {
+    return this.argc === (this.hdrSize >= 0 ? 4 : 3);
+  }
+
+  private parseSize(n: number): number {
+    const a = this.argBuf;
+    const s = this.argStart[n]!, e = this.argEnd[n]!;
+    if (e - s > 10 || e === s) return -1;
+    let v = 0;
+    for (let p = s; p < e; p++) {
+      const d = a[p]! - 48;
+      if (d < 0 || d > 9) return -1;
+      v = v * 10 + d;
+    }
+    return v;
+  }
+
+  /** The payload spans chunks: move the arguments out of the chunk into scratch (clonePubArg). */
+  private keepArgs(): void {
+    if (this.argBuf === this.scratch) return;
+    const from = this.lineStart, to = this.lineEnd;
+    if (to - from > this.scratch.length) this.scratch = Buffer.allocUnsafe(to - from);
+    this.argBuf.copy(this.scratch, 0, from, to);
+    for (let k = 0; k < this.argc; k++) {
+      this.argStart[k] = this.argStart[k]! - from;
+      this.argEnd[k] = this.argEnd[k]! - from;
+    }
+    this.argBuf = this.scratch;
+    this.lineStart = 0;
+    this.lineEnd = to - from;
+  }
+
+  private badArgs(detail: string): false {
+    this.state = St.OP_START;
+    this.halted = true;
+    this.h.protocolError(null, detail);
+    return false;
+  }
+
+  private fail(buf: Buffer, i: number): void {
+    this.state = St.OP_START;
+    this.halted = true;
+    this.split = false;
+    const snip = buf.toString("latin1", i, Math.min(buf.length, i + 32));
+    this.h.protocolError("Unknown Protocol Operation", `parser error at ${JSON.stringify(snip)}`);
+  }
+}
+
+/** CONNECT and INFO lines carry JSON, which may be longer than max_control_line (JWTs). */
+const CONNECT_LIMIT = 1024 * 1024;

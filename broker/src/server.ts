@@ -1,0 +1,183 @@
+// The server: accepts client connections, owns the sublist and the shared per-batch state (the
+// connections written to while one read chunk is handled, flushed once at its end), and counts.
+
+import net from "node:net";
+import { Sublist } from "./subjects/sublist.js";
+import { Client } from "./client/client.js";
+import { MsgHeader } from "./client/msg-header.js";
+import { OUT_BUFFER_SIZE, type Outbound } from "./client/outbound.js";
+import { CloseReason, ERR } from "./client/protocol-text.js";
+import type { Subscription } from "./client/subscription.js";
+import { clientInfoLine, newServerId, PROTOCOL_VERSION, type ServerInfo } from "./info.js";
+import { createLogger, type Logger } from "./log.js";
+import type { ServerOptions } from "./options.js";
+
+const POOL_MAX = 64;
+
+export class Server {
+  readonly id = newServerId();
+  readonly sublist = new Sublist<Subscription>();
+  readonly clients = new Map<number, Client>();
+  readonly log: Logger;
+  readonly startTime = new Date();
+  readonly msg = new MsgHeader();
+
+  // The read batch being handled: who is publishing, and whom it wrote to.
+  inBatch = false;
+  producer: Client | null = null;
+  readonly pcd: Outbound[] = [];
+
+  inMsgs = 0;
+  inBytes = 0;
+  outMsgs = 0;
+  outBytes = 0;
+  slowConsumers = 0;
+  totalConnections = 0;
+
+  private listener: net.Server | null = null;
+  private nextCid = 1;
+  private readonly pool: Buffer[] = [];
+  private info: ServerInfo;
+  private running = false;
+
+  constructor(public opts: ServerOptions, log?: Logger) {
+    this.log = log ?? createLogger({ debug: opts.debug, trace: opts.trace, logtime: opts.logtime });
+    this.info = this.buildInfo();
+  }
+
+  get name(): string {
+    return this.opts.serverName || this.id;
+  }
+
+  /** The bound client port (useful with port 0). */
+  get port(): number {
+    const a = this.listener?.address();
+    return a !== null && typeof a === "object" ? a.port : this.opts.port;
+  }
+
+  async start(): Promise<void> {
+    const o = this.opts;
+    this.log.info(`Starting nats-server`);
+    this.log.info(`  Version:  ${PROTOCOL_VERSION}`);
+    this.log.info(`  Git:      [not set]`);
+    this.log.info(`  Name:     ${this.name}`);
+    this.log.info(`  ID:       ${this.id}`);
+    const server = net.createServer({ noDelay: true }, (s) => this.accept(s));
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen({ host: o.host, port: o.port < 0 ? 0 : o.port, backlog: 4096 }, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+    this.listener = server;
+    this.running = true;
+    this.info = this.buildInfo();
+    this.log.info(`Listening for client connections on ${hostPort(o.host, this.port)}`);
+    this.log.info(`Server is ready`);
+  }
+
+  private buildInfo(): ServerInfo {
+    const o = this.opts;
+    const info: ServerInfo = {
+      server_id: this.id,
+      server_name: this.name,
+      version: PROTOCOL_VERSION,
+      proto: 1,
+      go: `node${process.version}`,
+      host: o.host,
+      port: this.listener ? this.port : o.port,
+      headers: true,
+      max_payload: o.maxPayload,
+    };
+    if (this.authRequired()) info.auth_required = true;
+    return info;
+  }
+
+  private accept(socket: net.Socket): void {
+    if (!this.running) {
+      socket.destroy();
+      return;
+    }
+    const cid = this.nextCid++;
+    const c = new Client(this, socket, cid);
+    const info = clientInfoLine(this.info, cid, c.host);
+    const max = this.opts.maxConnections;
+    if (max > 0 && this.clients.size >= max) {
+      c.out.sendNow(info);
+      c.sendErr(ERR.MAX_CONNECTIONS);
+      this.log.error(`${c.tag()} - maximum connections exceeded`);
+      c.close(CloseReason.MAX_CONNECTIONS);
+      return;
+    }
+    this.clients.set(cid, c);
+    this.totalConnections++;
+    this.log.debug(`${c.tag()} - Client connection created`);
+    c.begin(info);
+  }
+
+  removeClient(c: Client): void {
+    if (this.clients.delete(c.cid)) this.log.debug(`${c.tag()} - Client connection closed: ${c.closeReason}`);
+  }
+
+  authRequired(): boolean {
+    const o = this.opts;
+    return o.username !== "" || o.authorization !== "";
+  }
+
+  /** Checks CONNECT credentials against the configured user/password or token. */
+  authenticate(c: Client, connect: Record<string, unknown>): boolean {
+    const o = this.opts;
+    if (o.authorization !== "") return connect.auth_token === o.authorization;
+    if (o.username !== "") {
+      if (connect.user !== o.username || connect.pass !== o.password) return false;
+      c.user = o.username;
+    }
+    return true;
+  }
+
+  addSubscription(sub: Subscription): void {
+    this.sublist.insert(sub);
+  }
+
+  removeSubscription(sub: Subscription): void {
+    this.sublist.remove(sub);
+  }
+
+  beginBatch(producer: Client): void {
+    this.inBatch = true;
+    this.producer = producer;
+  }
+
+  /** Flushes every connection written to during the batch, once. */
+  endBatch(): void {
+    const pcd = this.pcd;
+    for (let k = 0; k < pcd.length; k++) pcd[k]!.flush();
+    pcd.length = 0;
+    this.inBatch = false;
+    this.producer = null;
+  }
+
+  acquireBuffer(): Buffer {
+    return this.pool.pop() ?? Buffer.allocUnsafeSlow(OUT_BUFFER_SIZE);
+  }
+
+  releaseBuffer(b: Buffer): void {
+    if (this.pool.length < POOL_MAX) this.pool.push(b);
+  }
+
+  /** Stops accepting, closes every client and resolves when the listener is closed. */
+  async shutdown(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    const listener = this.listener;
+    const closed = listener ? new Promise<void>((r) => listener.close(() => r())) : Promise.resolve();
+    for (const c of [...this.clients.values()]) c.close(CloseReason.SERVER_SHUTDOWN);
+    await closed;
+    this.log.info("Server Exiting..");
+  }
+}
+
+export function hostPort(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
