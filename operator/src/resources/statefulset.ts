@@ -152,6 +152,13 @@ function spreadConstraints(nc: NatsCluster, spec: DefaultedSpec): V1TopologySpre
   return list.map((c) => (c.labelSelector ? c : { ...c, labelSelector: { matchLabels: selectorLabels(nc) } }));
 }
 
+/** The user's pod labels, then ours; a user label with one of our keys is dropped. */
+function podLabels(nc: NatsCluster, user: Record<string, string> | undefined): Record<string, string> {
+  const ours = commonLabels(nc);
+  const kept = Object.entries(user ?? {}).filter(([k]) => !(k in ours));
+  return { ...Object.fromEntries(kept), ...ours };
+}
+
 export function buildStatefulSet(nc: NatsCluster, defaultImage: string, configHash: string): V1StatefulSet {
   const spec = withDefaults(nc.spec);
   const names = childNames(nc);
@@ -203,7 +210,7 @@ export function buildStatefulSet(nc: NatsCluster, defaultImage: string, configHa
       selector: { matchLabels: selectorLabels(nc) },
       template: {
         metadata: {
-          labels: { ...pod.labels, ...commonLabels(nc) },
+          labels: podLabels(nc, pod.labels),
           annotations: { ...pod.annotations, [CONFIG_HASH_ANNOTATION]: configHash },
         },
         spec: {
