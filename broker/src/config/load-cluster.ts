@@ -1,6 +1,7 @@
 // The `tls { ... }` and `cluster { ... }` blocks as nats-server 2.9 reads them. TLS files are read
 // and checked at load time, so `-t` catches a missing or mismatched certificate as nats-server does.
 
+import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createSecureContext } from "node:tls";
 import type { ClusterOptions, TlsConfig } from "../options.js";
@@ -77,7 +78,7 @@ function checkTlsFiles(r: FieldReader, pos: Position, tc: TlsConfig): void {
   const ca = read("certificate authority", tc.caFile);
   if (!ca) return;
   try {
-    createSecureContext({ ca });
+    new X509Certificate(ca); // throws unless the file holds a PEM certificate
   } catch {
     r.error(pos, "failed to parse root ca certificate");
   }
