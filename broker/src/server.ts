@@ -6,7 +6,7 @@ import { Sublist } from "./subjects/sublist.js";
 import { Client } from "./client/client.js";
 import { MsgHeader } from "./client/msg-header.js";
 import { OUT_BUFFER_SIZE, type Outbound } from "./client/outbound.js";
-import { CloseReason, ERR } from "./client/protocol-text.js";
+import { CloseReason, ERR } from "./protocol/protocol-text.js";
 import type { Subscription } from "./client/subscription.js";
 import { clientInfoLine, newServerId, PROTOCOL_VERSION, type ServerInfo } from "./info.js";
 import { createLogger, type Logger } from "./log.js";
@@ -88,9 +88,9 @@ export class Server {
       host: o.host,
       port: this.listener ? this.port : o.port,
       headers: true,
+      auth_required: this.authRequired() ? true : undefined,
       max_payload: o.maxPayload,
     };
-    if (this.authRequired()) info.auth_required = true;
     return info;
   }
 

@@ -8,7 +8,7 @@ import { isValidLiteralSubject, isValidSubject } from "../subjects/subject.js";
 import type { MatchResult } from "../subjects/sublist.js";
 import { Outbound } from "./outbound.js";
 import { Subscription } from "./subscription.js";
-import { ERR, PROTO, CloseReason } from "./protocol-text.js";
+import { ERR, PROTO, CloseReason } from "../protocol/protocol-text.js";
 import type { Server } from "../server.js";
 
 const enum Copy { SMALL = 48 }
@@ -128,6 +128,8 @@ export class Client implements ClientOpHandler {
       return this.close(CloseReason.PROTOCOL_VIOLATION);
     }
     this.connectReceived = true;
+    // As nats-server, take the time from INFO to CONNECT as the first RTT estimate.
+    if (this.rtt === 0) this.rtt = Math.max(1, Date.now() - this.start.getTime());
     if (this.verbose) this.out.queueProto(PROTO.OK);
   }
 
@@ -300,7 +302,7 @@ export class Client implements ClientOpHandler {
   protocolError(sendErr: string | null, detail: string): void {
     if (sendErr !== null) this.sendErr(sendErr);
     this.server.log.error(`${this.tag()} - Client parser ERROR: ${detail}`);
-    this.close(sendErr === "Maximum Control Line Exceeded" ? CloseReason.MAX_CONTROL_LINE : CloseReason.PROTOCOL_VIOLATION);
+    this.close(sendErr === ERR.MAX_CONTROL_LINE ? CloseReason.MAX_CONTROL_LINE : CloseReason.PROTOCOL_VIOLATION);
   }
 
   /** Before CONNECT, an auth-requiring server accepts nothing but CONNECT. */

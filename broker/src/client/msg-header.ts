@@ -30,12 +30,14 @@ export class MsgHeader {
     this.payload = payload;
     this.start = start;
     this.end = end;
-    this.hdrSize = p.hdrSize;
+    // An HPUB with an empty header goes out as a plain MSG, as nats-server does.
+    const withHdr = p.hdrSize > 0;
+    this.hdrSize = withHdr ? p.hdrSize : -1;
     this.plainBuilt = false;
     const a = p.argBuf;
     const hasReply = p.hasReply();
     // prefix
-    const verb = p.hdrSize >= 0 ? HMSG : MSG;
+    const verb = withHdr ? HMSG : MSG;
     const subjLen = p.argEnd[0]! - p.argStart[0]!;
     if (verb.length + subjLen + 1 > this.pre.length) this.pre = Buffer.allocUnsafe((verb.length + subjLen + 1) * 2);
     let pos = put(this.pre, 0, verb, 0, verb.length);
@@ -55,9 +57,11 @@ export class MsgHeader {
       s[pos++] = 32;
       k = 2;
     }
-    if (p.hdrSize >= 0) {
-      pos = put(s, pos, a, p.argStart[k]!, p.argEnd[k]!);
-      s[pos++] = 32;
+    if (p.hpub) {
+      if (withHdr) {
+        pos = put(s, pos, a, p.argStart[k]!, p.argEnd[k]!);
+        s[pos++] = 32;
+      }
       k++;
     }
     pos = put(s, pos, a, p.argStart[k]!, p.argEnd[k]!);

@@ -8,7 +8,7 @@ import type { Client } from "./client.js";
 import type { Server } from "../server.js";
 import type { Subscription } from "./subscription.js";
 import { put, type MsgHeader } from "./msg-header.js";
-import { CloseReason } from "./protocol-text.js";
+import { CloseReason } from "../protocol/protocol-text.js";
 
 export const OUT_BUFFER_SIZE = 64 * 1024;
 /** Above this many queued bytes the producer is paused until the queue drains. */

@@ -4,6 +4,7 @@
 // when they sit in one chunk, and copied only when they are split.
 
 import { S, isSpace } from "./bytes.js";
+import { ERR } from "./protocol-text.js";
 
 /** Receives complete ops. The current op's arguments are read from the parser's public fields. */
 export interface ClientOpHandler {
@@ -43,6 +44,8 @@ export class ClientParser {
   /** PUB/HPUB: payload size and header size (-1 for PUB). */
   size = 0;
   hdrSize = -1;
+  /** The current op is HPUB (its arguments include the header size). */
+  hpub = false;
 
   /** Set by the handler when the connection closes: parsing stops after the current op. */
   halted = false;
@@ -79,7 +82,6 @@ export class ClientParser {
             case S.I: case S.i: this.state = St.OP_I; break;
             case S.PLUS: this.state = St.OP_PLUS; break;
             case S.MINUS: this.state = St.OP_MINUS; break;
-            case S.CR: case S.LF: break; // tolerate stray line ends between ops
             default: return this.fail(buf, i);
           }
           break;
@@ -204,7 +206,7 @@ export class ClientParser {
         case St.CONNECT_ARG:
           if (b === S.CR) { this.drop = 1; break; }
           if (b !== S.LF) break;
-          if (!this.endLine(buf, i, CONNECT_LIMIT)) return;
+          if (!this.endLine(buf, i)) return;
           this.drop = 0;
           this.state = St.OP_START;
           this.h.processConnect(this.lineString());
@@ -219,7 +221,7 @@ export class ClientParser {
         case St.INFO_ARG:
           if (b === S.CR) { this.drop = 1; break; }
           if (b !== S.LF) break;
-          if (!this.endLine(buf, i, CONNECT_LIMIT)) return;
+          if (!this.endLine(buf, i)) return;
           this.drop = 0;
           this.state = St.OP_START;
           break;
@@ -236,7 +238,7 @@ export class ClientParser {
         case St.MINUS_ERR_ARG:
           if (b === S.CR) { this.drop = 1; break; }
           if (b !== S.LF) break;
-          if (!this.endLine(buf, i, CONNECT_LIMIT)) return;
+          if (!this.endLine(buf, i)) return;
           this.drop = 0;
           this.state = St.OP_START;
           this.h.protocolError(null, `client sent -ERR ${this.lineString()}`);
@@ -264,11 +266,6 @@ export class ClientParser {
       s === St.CONNECT_ARG || s === St.INFO_ARG || s === St.MINUS_ERR_ARG;
   }
 
-  private limitFor(): number {
-    const s = this.state;
-    return s === St.CONNECT_ARG || s === St.INFO_ARG || s === St.MINUS_ERR_ARG ? CONNECT_LIMIT : this.maxControlLine;
-  }
-
   private beginArg(i: number): void {
     this.as = i;
     this.drop = 0;
@@ -278,7 +275,7 @@ export class ClientParser {
   /** Appends bytes of a split control line to scratch; false (and an error) when over the limit. */
   private append(buf: Buffer, from: number, to: number): boolean {
     const n = to - from;
-    const limit = this.limitFor();
+    const limit = this.maxControlLine;
     if (this.scratchLen + n > limit) {
       this.overLimit();
       return false;
@@ -297,12 +294,12 @@ export class ClientParser {
     this.state = St.OP_START;
     this.halted = true;
     this.split = false;
-    this.h.protocolError("Maximum Control Line Exceeded", "maximum control line exceeded");
+    this.h.protocolError(ERR.MAX_CONTROL_LINE, ERR.MAX_CONTROL_LINE);
   }
 
   /** The control line ends at buf[i] (a LF): set argBuf to the line and split it into arguments. */
   private endArg(buf: Buffer, i: number): boolean {
-    if (!this.endLine(buf, i, this.maxControlLine)) return false;
+    if (!this.endLine(buf, i)) return false;
     const a = this.argBuf;
     let n = 0;
     let p = this.lineStart;
@@ -323,7 +320,7 @@ export class ClientParser {
   private lineStart = 0;
   private lineEnd = 0;
 
-  private endLine(buf: Buffer, i: number, limit: number): boolean {
+  private endLine(buf: Buffer, i: number): boolean {
     if (this.split) {
       if (!this.append(buf, 0, i)) return false;
       // The CR before the LF, in this chunk or the previous one, is in scratch now: drop it.
@@ -337,7 +334,7 @@ export class ClientParser {
       this.argBuf = buf;
       this.lineStart = this.as;
       this.lineEnd = i - this.drop;
-      if (this.lineEnd - this.lineStart > limit) {
+      if (this.lineEnd - this.lineStart > this.maxControlLine) {
         this.overLimit();
         return false;
       }
@@ -357,6 +354,7 @@ export class ClientParser {
     const size = this.parseSize(n - 1);
     if (size < 0) return this.badArgs(hpub ? "processHeaderPub Bad or Missing Total Size" : "processPub Bad or Missing Size");
     this.size = size;
+    this.hpub = hpub;
     if (hpub) {
       const hdr = this.parseSize(n - 2);
       if (hdr < 0 || hdr > size) return this.badArgs("processHeaderPub Bad or Missing Header Size");
@@ -369,7 +367,7 @@ export class ClientParser {
 
   /** Number of reply argument present in the current PUB/HPUB (1) or not (0). */
   hasReply(): boolean {
-    return this.argc === (this.hdrSize >= 0 ? 4 : 3);
+    return this.argc === (this.hpub ? 4 : 3);
   }
 
   private parseSize(n: number): number {
@@ -412,9 +410,6 @@ export class ClientParser {
     this.halted = true;
     this.split = false;
     const snip = buf.toString("latin1", i, Math.min(buf.length, i + 32));
-    this.h.protocolError("Unknown Protocol Operation", `parser error at ${JSON.stringify(snip)}`);
+    this.h.protocolError(ERR.UNKNOWN_OP, `parser error at ${JSON.stringify(snip)}`);
   }
 }
-
-/** CONNECT and INFO lines carry JSON, which may be longer than max_control_line (JWTs). */
-const CONNECT_LIMIT = 1024 * 1024;

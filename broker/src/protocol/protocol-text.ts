@@ -16,9 +16,9 @@ export const ERR = {
   NO_RESPONDERS_NEEDS_HEADERS: "no responders requires headers support",
   INVALID_SUBJECT: "Invalid Subject",
   INVALID_PUB_SUBJECT: "Invalid Publish Subject",
-  MAX_SUBS: "Maximum Subscriptions Exceeded",
+  MAX_SUBS: "maximum subscriptions exceeded",
   MAX_PAYLOAD: "Maximum Payload Violation",
-  MAX_CONTROL_LINE: "Maximum Control Line Exceeded",
+  MAX_CONTROL_LINE: "maximum control line exceeded",
   MAX_CONNECTIONS: "maximum connections exceeded",
   STALE: "Stale Connection",
 } as const;
@@ -37,6 +37,6 @@ export const CloseReason = {
   PROTOCOL_VIOLATION: "Protocol Violation",
   MAX_CONNECTIONS: "Maximum Connections Exceeded",
   MAX_PAYLOAD: "Maximum Message Payload Exceeded",
-  MAX_CONTROL_LINE: "Maximum Control Line Exceeded",
+  MAX_CONTROL_LINE: "maximum control line exceeded",
   SERVER_SHUTDOWN: "Server Shutdown",
 } as const;
