@@ -101,6 +101,8 @@ async function benchScenario(scenario, opts, bins, failures) {
   const runs = { skein: [], nats: [] };
   const broken = new Set();
   const msgs = opts.quick ? scenario.quick : scenario.msgs;
+  const pinned = opts.pin && scenario.pin !== false;
+  const serverOpts = { ...opts, serverCpu: pinned ? opts.serverCpu : null };
   for (let rep = 0; rep < opts.repeat; rep++) {
     // Alternate who goes first, so drift on a shared machine hits both alike.
     const order = rep % 2 === 0 ? KINDS : [...KINDS].reverse();
@@ -109,14 +111,14 @@ async function benchScenario(scenario, opts, bins, failures) {
       const tag = `[${scenario.id} ${rep + 1}/${opts.repeat}] ${NAMES[kind]}`;
       let servers = [];
       try {
-        servers = await startServers(kind, opts, {
+        servers = await startServers(kind, serverOpts, {
           count: scenario.nodes ?? 1,
           extraArgs: (i, ports) => scenario.nodeArgs?.(kind, i, ports) ?? [],
         });
         const run = await runScenario(bins.loadgen, scenario, servers, {
           msgs,
           timeoutSec: opts.quick ? 20 : 60,
-          cpu: opts.loadgenCpu,
+          cpu: pinned ? opts.loadgenCpu : null,
         });
         const r = run.result;
         if (!r.complete || r.errors.length > 0) {
@@ -167,7 +169,7 @@ async function main() {
     `- ${version([opts.natsServer, "--version"])}`,
     `- load generator: Go ${version(["go", "env", "GOVERSION"])}, nats.go publishers and requesters, counting raw-protocol subscribers`,
     `- machine: ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, load average ${loadavg().map((x) => x.toFixed(2)).join(" ")} at start`,
-    `- pinning: ${opts.pin ? "load generator on CPU 0, servers on CPU 1 (taskset)" : "none"}`,
+    `- pinning: ${opts.pin ? `load generator on CPU 0, servers on CPU 1 (taskset), except ${SCENARIOS.filter((s) => s.pin === false).map((s) => s.id).join(", ")}` : "none"}`,
     `- ${opts.repeat} run(s) per scenario and server, median shown; servers started fresh for every run`,
   ];
   log(`benchmarking: ${skeinDesc}; ${opts.pin ? "pinned" : "not pinned"}; ${opts.repeat} run(s) each`);
