@@ -2,6 +2,7 @@
 // say what should exist, create what is missing, update only what differs, and write status through
 // the status subresource only when it changed. A reconcile of an unchanged cluster writes nothing.
 import { withDefaults } from "../api/defaults.js";
+import { validateNatsCluster } from "../api/validate.js";
 import { GROUP, KIND, PLURAL, VERSION, type NatsCluster } from "../api/types.js";
 import { buildChildren, childNames, credentialsFromSecret, generateCredentials, selectorString, wantsGeneratedClientAuth, type Credentials } from "../resources/index.js";
 import { differs, foreignController, prepareDesired, updateBody } from "./compare.js";
@@ -33,7 +34,7 @@ export interface ReconcilerOptions {
 type Action = "created" | "updated" | "unchanged";
 
 /** What one reconcile did, for logs, metrics and tests. */
-export interface ReconcileOutcome { skipped?: "not-found" | "deleting" | "paused"; actions: Array<{ kind: ChildKind; name: string; action: Action }> }
+export interface ReconcileOutcome { skipped?: "not-found" | "deleting" | "paused" | "invalid"; actions: Array<{ kind: ChildKind; name: string; action: Action }> }
 
 export class Reconciler {
   constructor(private readonly opts: ReconcilerOptions) {}
@@ -53,6 +54,12 @@ export class Reconciler {
         await this.opts.events.record(cached, "Normal", "Paused", "reconciliation paused by spec.paused");
       }
       return { skipped: "paused", actions: [] };
+    }
+    const problems = validateNatsCluster(nc);
+    if (problems.length > 0) {
+      // Not retried: only a spec change can fix it, and that brings a new event.
+      await this.reportFailure(nc, spec.size, spec.version, previous, new Error(problems.join("; ")), "InvalidSpec");
+      return { skipped: "invalid", actions: [] };
     }
     try {
       return await this.apply(nc, cached, spec.size, spec.version, previous);
@@ -188,19 +195,20 @@ export class Reconciler {
   }
 
   /** Record the failure in status (Degraded=True) and as a Warning event; never masks the error. */
-  private async reportFailure(nc: NatsCluster, size: number, version: string, previous: ClusterStatus | undefined, err: unknown): Promise<void> {
+  private async reportFailure(nc: NatsCluster, size: number, version: string, previous: ClusterStatus | undefined, err: unknown,
+    reason = "ReconcileFailed"): Promise<void> {
     const message = errorMessage(err);
     const ns = nc.metadata.namespace ?? "default";
     const sts = this.opts.cache.getChild("StatefulSet", ns, childNames(nc).statefulSet);
     const next = computeStatus({
       generation: nc.metadata.generation, size, version, selector: selectorString(nc),
-      statefulSet: sts ? statefulSetView(sts) : undefined, previous, error: message, now: new Date(),
+      statefulSet: sts ? statefulSetView(sts) : undefined, previous, error: message, errorReason: reason, now: new Date(),
     });
     if (!this.opts.canAct()) return;
     try {
       if (statusDiffers(previous, next)) {
         await this.writeStatus(nc, next);
-        await this.opts.events.record(nc as unknown as KubeObject, "Warning", "ReconcileFailed", message);
+        await this.opts.events.record(nc as unknown as KubeObject, "Warning", reason, message);
       }
     } catch (statusErr) {
       this.opts.log.warn("could not write Degraded status", { cluster: `${ns}/${nc.metadata.name ?? ""}`, error: errorMessage(statusErr) });

@@ -53,6 +53,8 @@ export interface StatusInput {
   previous: ClusterStatus | undefined;
   /** Set when this reconcile failed. */
   error?: string;
+  /** Degraded reason for `error`; default ReconcileFailed. */
+  errorReason?: string;
   now: Date;
 }
 
@@ -88,7 +90,7 @@ export function computeStatus(input: StatusInput): ClusterStatus {
       message: `${ready}/${size} replicas ready, rollout in progress`, observedGeneration: gen }, now);
   }
   conditions = setCondition(conditions, input.error !== undefined
-    ? { type: CONDITION_DEGRADED, status: "True", reason: "ReconcileFailed", message: input.error, observedGeneration: gen }
+    ? { type: CONDITION_DEGRADED, status: "True", reason: input.errorReason ?? "ReconcileFailed", message: input.error, observedGeneration: gen }
     : { type: CONDITION_DEGRADED, status: "False", reason: "ReconcileSucceeded", message: "all children match the spec", observedGeneration: gen }, now);
   const currentVersion = done && input.error === undefined ? input.version : previous?.currentVersion;
   return {
@@ -103,6 +105,9 @@ export function computeStatus(input: StatusInput): ClusterStatus {
 
 /** Status of a paused cluster: everything as it was, plus Progressing=False/Paused. */
 export function pausedStatus(previous: ClusterStatus | undefined, generation: number | undefined, now: Date): ClusterStatus {
+  // Said once: later spec edits while paused do not rewrite the condition.
+  const current = previous?.conditions?.find((c) => c.type === CONDITION_PROGRESSING);
+  if (current?.status === "False" && current.reason === "Paused") return { ...previous };
   return {
     ...previous,
     conditions: setCondition(previous?.conditions ?? [], { type: CONDITION_PROGRESSING, status: "False", reason: "Paused",
