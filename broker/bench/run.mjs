@@ -11,11 +11,12 @@ import { hasTaskset } from "./lib/proc.mjs";
 import { startServers, stopServers } from "./lib/servers.mjs";
 import { buildTools, runScenario, measureIdle } from "./lib/loadgen.mjs";
 import { SCENARIOS, IDLE_ID } from "./lib/scenarios.mjs";
-import { KINDS, summarize, scenarioTable, idleTable } from "./lib/report.mjs";
+import { KINDS, summarize, scenarioTable, idleTable, noiseNotes } from "./lib/report.mjs";
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const repoDir = resolve(benchDir, "../..");
 const RSS_BUDGET_MIB = 150;
+const WAIT_NOTE_PCT = 10;
 const NAMES = { skein: "skein", nats: "nats-server" };
 
 const USAGE = `usage: node broker/bench/run.mjs [options]
@@ -125,7 +126,7 @@ async function benchScenario(scenario, opts, bins, failures) {
           throw new Error(`incomplete run: sent ${r.sent}, received ${r.received} of ${r.expected}; ${r.errors.join("; ")}`);
         }
         runs[kind].push(run);
-        log(`${tag}: ${Math.round(r.received_per_sec || r.sent_per_sec)} msgs/s, server ${Math.round(run.serverCpuMs)} ms CPU, peak ${Math.round(run.peakKiB / 1024)} MB, loadgen ${Math.round(r.client_cpu_util * 100)}% CPU`);
+        log(`${tag}: ${Math.round(r.received_per_sec || r.sent_per_sec)} msgs/s, server ${Math.round(run.serverCpuMs)} ms CPU, peak ${Math.round(run.peakKiB / 1024)} MB, waited ${Math.round(run.serverWaitPct)}%, loadgen ${Math.round(r.client_cpu_util * 100)}% CPU`);
       } catch (err) {
         broken.add(kind);
         failures.push(`${tag}: ${err.message}`);
@@ -191,6 +192,7 @@ async function main() {
       out.push(`WARNING: skein peak RSS ${skein.peakRssMiB.toFixed(1)} MB in "${scenario.label}" exceeds the ${RSS_BUDGET_MIB} MB budget`);
     }
   }
+  out.push(...noiseNotes(summaries, NAMES, WAIT_NOTE_PCT));
   if (failures.length > 0) {
     out.push("", `HARNESS FAILURES (${failures.length}): these runs are not in the table`);
     for (const f of failures) out.push(`- ${f.replace(/\n/g, "\n    ")}`);

@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { spawnTuned, eachLine, sleep } from "./proc.mjs";
-import { serversCpuMs, serversPeakKiB, serverTrouble } from "./servers.mjs";
+import { serversCpuMs, serversPeakKiB, serversWaitMs, serverTrouble } from "./servers.mjs";
 import { memKiB } from "./proc.mjs";
 
 const TOOLS = ["loadgen", "idleconns"];
@@ -89,13 +89,22 @@ export async function runScenario(bin, scenario, servers, { msgs, timeoutSec, cp
   ];
   if (scenario.queue) argv.push(`-queue=${scenario.queue}`);
   let cpu0 = 0;
+  let wait0 = 0;
+  let t0 = 0;
   let out = null;
   await runJsonChild(argv, cpu, (timeoutSec + 60) * 1000, (event, child) => {
     if (event.event === "ready") {
       cpu0 = serversCpuMs(servers);
+      wait0 = serversWaitMs(servers);
+      t0 = performance.now();
       child.stdin.write("go\n");
     } else if (event.event === "result") {
-      out = { result: event, serverCpuMs: serversCpuMs(servers) - cpu0, peakKiB: serversPeakKiB(servers) };
+      out = {
+        result: event,
+        serverCpuMs: serversCpuMs(servers) - cpu0,
+        serverWaitPct: ((serversWaitMs(servers) - wait0) * 100) / (performance.now() - t0),
+        peakKiB: serversPeakKiB(servers),
+      };
       child.stdin.end("\n");
     }
   });

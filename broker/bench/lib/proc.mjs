@@ -2,7 +2,7 @@
 // optionally, pinned to one CPU with taskset. Reads CPU time and memory of a
 // running process from /proc.
 import { spawn, execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 
 const live = new Set();
 
@@ -66,6 +66,23 @@ export function cpuMs(pid) {
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   // After "pid (comm) ", utime and stime are fields 12 and 13 (1-based).
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond();
+}
+
+/**
+ * Time the process's threads spent runnable but waiting for a CPU, in ms
+ * (second field of /proc/PID/task/TID/schedstat). High values mean other load
+ * on the machine was taking the CPU away from the measured process.
+ */
+export function runqueueWaitMs(pid) {
+  let ns = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[1]);
+    } catch {
+      // the thread exited between the listing and the read
+    }
+  }
+  return ns / 1e6;
 }
 
 /** Current and peak resident memory of a process, in KiB. */

@@ -18,6 +18,7 @@ export function summarize(scenario, runs) {
     rate: median(runs.map((r) => throughput(scenario, r.result))),
     cpuMsPerMillion: median(runs.map((r) => (r.serverCpuMs * 1e6) / deliveredMsgs(scenario, r.result))),
     peakRssMiB: Math.max(...runs.map((r) => r.peakKiB / 1024)),
+    waitPct: median(runs.map((r) => r.serverWaitPct)),
     loadgenCpuPct: Math.max(...runs.map((r) => r.result.client_cpu_util * 100)),
     p50us: median(runs.map((r) => r.result.latency_us?.p50)),
     p99us: median(runs.map((r) => r.result.latency_us?.p99)),
@@ -83,4 +84,20 @@ export function idleTable(n, idle) {
     row(["RSS before, MB", fmt1(before("skein")), fmt1(before("nats")), ""]),
     row(["RSS holding them, MB", fmt1(held("skein")), fmt1(held("nats")), fmt2(held("nats") / held("skein"))]),
   ].join("\n");
+}
+
+/** Scenarios where a server often waited for a CPU: its numbers are shaky. */
+export function noiseNotes(summaries, names, limitPct) {
+  const notes = [];
+  for (const { scenario, ...sides } of summaries) {
+    for (const kind of KINDS) {
+      const w = sides[kind]?.waitPct;
+      if (w > limitPct) {
+        notes.push(
+          `NOTE: "${scenario.label}": ${names[kind]}'s threads waited for a CPU for ${w.toFixed(0)}% of the measured time (other load on the machine); that row is noisy`,
+        );
+      }
+    }
+  }
+  return notes;
 }
