@@ -15,7 +15,7 @@ export type { FaultControls, FaultRule, WriteFilter, WriteRecord } from "./fault
 export interface FakeApiServer {
   /** `http://127.0.0.1:<port>` */
   url: string;
-  /** A kubeconfig file (context `fake`, namespace `default`) for kubectl and client-node. */
+  /** A kubeconfig file (context `fake`, namespace `default`, plain http) for kubectl and client-node. */
   kubeconfigPath: string;
   faults: FaultControls;
   /** Write requests (POST/PUT/PATCH/DELETE) received, whatever their outcome, matching the filter. */
@@ -46,6 +46,8 @@ export function kubeconfigYaml(url: string): string {
   return [
     "apiVersion: v1", "kind: Config", "preferences: {}",
     "clusters:", "- name: fake", "  cluster:", `    server: ${url}`,
+    // client-node refuses plain http unless this is set; kubectl ignores it for http.
+    "    insecure-skip-tls-verify: true",
     "users:", "- name: fake", "  user:", "    username: admin", "    password: admin",
     "contexts:", "- name: fake", "  context:", "    cluster: fake", "    user: fake", "    namespace: default",
     "current-context: fake", "",
