@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseCommandLine, type OptionOverrides } from "../src/config/cli.js";
-import { loadConfigFile, mergeOptions, validateOptions, type LoadedConfig } from "../src/config/load.js";
+import { checkConfigFile, loadConfigFile, mergeOptions, validateOptions, type LoadedConfig } from "../src/config/load.js";
 import { ConfigError } from "../src/config/values.js";
 import { defaultOptions, type ServerOptions } from "../src/options.js";
 
@@ -95,6 +95,17 @@ describe("keys map to options", () => {
     assert.equal(l.options.pingInterval, 120_000);
     assert.equal(l.warnings.length, 1);
     assert.equal(l.warnings[0]?.reason, 'invalid use of field "ping_interval": ping_interval should be converted to a duration');
+    assert.equal(l.warnings[0]?.failsCheck, true);
+  });
+
+  it("-t fails on nats-server's own warnings but not on unsupported features", () => {
+    const p = write("ping_interval: 120\n");
+    assert.deepEqual(checkConfigFile(p, { env: {} }), {
+      ok: false, problems: [`${p}:1:0: invalid use of field "ping_interval": ping_interval should be converted to a duration`],
+    });
+    assert.deepEqual(checkConfigFile(write("jetstream {}\nport: 1\n"), { env: {} }), { ok: true, problems: [] });
+    const bad = write("port: 1\nbogus: 2\n");
+    assert.deepEqual(checkConfigFile(bad, { env: {} }), { ok: false, problems: [`${bad}:2:1: unknown field "bogus"`] });
   });
 
   it("keys of nats-server features skein-server lacks are warnings", () => {

@@ -13,8 +13,8 @@ export class FieldReader {
     return undefined;
   }
 
-  warn(pos: Position, reason: string): void {
-    this.warnings.push({ pos, reason });
+  warn(pos: Position, reason: string, failsCheck = false): void {
+    this.warnings.push(failsCheck ? { pos, reason, failsCheck } : { pos, reason });
   }
 
   private wrongType(e: ConfigEntry, want: string): undefined {
@@ -74,7 +74,7 @@ export class FieldReader {
     const v = e.value;
     if (v.kind === "string") return this.goDuration(e, v.value);
     if (v.kind === "int") {
-      this.warn(e.keyPos, `invalid use of field "${e.key}": ${e.key} should be converted to a duration`);
+      this.warn(e.keyPos, `invalid use of field "${e.key}": ${e.key} should be converted to a duration`, true);
       return v.value * 1000;
     }
     return this.wrongType(e, `duration (e.g. "2m")`);

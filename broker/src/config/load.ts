@@ -11,7 +11,7 @@ import { readCluster, readListen, readTls } from "./load-cluster.js";
 import { mergeOptions, validateOptions, type OptionField } from "./merge.js";
 import { parseConfigFile, type ParseOptions } from "./parser.js";
 import { defaultOptions } from "../options.js";
-import { ConfigError, type ConfigEntry, type ConfigIssue, type ConfigMap, type Position } from "./values.js";
+import { ConfigError, formatPosition, type ConfigEntry, type ConfigIssue, type ConfigMap, type Position } from "./values.js";
 
 export { mergeOptions, validateOptions } from "./merge.js";
 
@@ -157,4 +157,19 @@ export function loadConfigFile(path: string, opts: ParseOptions = {}): LoadedCon
   }
   if (reader.errors.length > 0) throw new ConfigError(reader.errors);
   return { options, warnings: reader.warnings, positions, tree };
+}
+
+/**
+ * What `-t -c FILE` reports: ok, or the problems as printed lines. Like nats-server's check, it
+ * fails on the warnings nats-server gives (e.g. a duration written as a bare number).
+ */
+export function checkConfigFile(path: string, opts: ParseOptions = {}): { ok: boolean; problems: string[] } {
+  try {
+    const { warnings } = loadConfigFile(path, opts);
+    const fatal = warnings.filter((w) => w.failsCheck).map((w) => `${formatPosition(w.pos)}: ${w.reason}`);
+    return { ok: fatal.length === 0, problems: fatal };
+  } catch (e) {
+    if (e instanceof ConfigError) return { ok: false, problems: e.message.split("\n") };
+    throw e;
+  }
 }

@@ -37,6 +37,8 @@ export function formatPosition(p: Position): string {
 export interface ConfigIssue {
   pos: Position;
   reason: string;
+  /** Set on warnings nats-server itself gives; its `-t` check fails on them, so ours should too. */
+  failsCheck?: boolean;
 }
 
 /** A config file that cannot be used. `issues` holds every problem found; the message lists them all. */
