@@ -1,4 +1,5 @@
 // Shared by the fake API server's tests: a started server with client-node clients bound to it.
+import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { AppsV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, PolicyV1Api, ApiextensionsV1Api,
   EventsV1Api, KubernetesObjectApi } from "@kubernetes/client-node";
 import { fileURLToPath } from "node:url";
@@ -68,3 +69,8 @@ export async function raw(srv: FakeApiServer, method: string, path: string, body
   const text = await res.text();
   return { status: res.status, json: text ? JSON.parse(text) as Record<string, unknown> : {}, headers: res.headers };
 }
+
+/** Request options selecting a patch type (client-node defaults to JSON patch). */
+export const MERGE = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+export const STRATEGIC = setHeaderOptions("Content-Type", PatchStrategy.StrategicMergePatch);
+export const JSON_PATCH = setHeaderOptions("Content-Type", PatchStrategy.JsonPatch);
