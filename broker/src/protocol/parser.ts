@@ -52,7 +52,6 @@ export class ClientParser {
 
   private state: St = St.OP_START;
   private as = 0; // start of the current argument in the chunk
-  private drop = 0; // 1 when a '\r' precedes the '\n'
   private scratch: Buffer;
   private scratchLen = 0;
   private split = false; // the current control line started in an earlier chunk
@@ -74,9 +73,25 @@ export class ClientParser {
       switch (this.state) {
         case St.OP_START:
           switch (b) {
-            case S.P: case S.p: this.state = St.OP_P; break;
-            case S.H: case S.h: this.state = St.OP_H; break;
-            case S.S: case S.s: this.state = St.OP_S; break;
+            case S.P: case S.p:
+              // Fast path: a whole "PUB " verb in this chunk skips three states.
+              if (i + 3 < len && (buf[i + 1]! | 32) === S.u && (buf[i + 2]! | 32) === S.b && isSpace(buf[i + 3]!)) {
+                this.state = St.OP_PUB_SPC;
+                i += 3;
+              } else this.state = St.OP_P;
+              break;
+            case S.H: case S.h:
+              if (i + 4 < len && (buf[i + 1]! | 32) === S.p && (buf[i + 2]! | 32) === S.u && (buf[i + 3]! | 32) === S.b && isSpace(buf[i + 4]!)) {
+                this.state = St.OP_HPUB_SPC;
+                i += 4;
+              } else this.state = St.OP_H;
+              break;
+            case S.S: case S.s:
+              if (i + 3 < len && (buf[i + 1]! | 32) === S.u && (buf[i + 2]! | 32) === S.b && isSpace(buf[i + 3]!)) {
+                this.state = St.OP_SUB_SPC;
+                i += 3;
+              } else this.state = St.OP_S;
+              break;
             case S.U: case S.u: this.state = St.OP_U; break;
             case S.C: case S.c: this.state = St.OP_C; break;
             case S.I: case S.i: this.state = St.OP_I; break;
@@ -100,13 +115,11 @@ export class ClientParser {
         case St.OP_PUB_SPC: if (!isSpace(b)) { this.state = St.PUB_ARG; this.beginArg(i); } break;
         case St.PUB_ARG:
         case St.HPUB_ARG:
-          if (b === S.CR) { this.drop = 1; break; }
-          if (b !== S.LF) break;
+          if (b !== S.LF && (i = scanToLF(buf, i, len)) === len) break;
           if (!this.endArg(buf, i)) return;
           if (!this.splitPubArgs(this.state === St.HPUB_ARG)) return;
           this.h.processPubArgs();
           if (this.halted) return;
-          this.drop = 0;
           // Fast path: the whole payload and its CRLF are in this chunk.
           if (len - i - 1 >= this.size + 2) {
             const start = i + 1, end = start + this.size;
@@ -167,10 +180,8 @@ export class ClientParser {
         case St.OP_SUB: if (isSpace(b)) this.state = St.OP_SUB_SPC; else return this.fail(buf, i); break;
         case St.OP_SUB_SPC: if (!isSpace(b)) { this.state = St.SUB_ARG; this.beginArg(i); } break;
         case St.SUB_ARG:
-          if (b === S.CR) { this.drop = 1; break; }
-          if (b !== S.LF) break;
+          if (b !== S.LF && (i = scanToLF(buf, i, len)) === len) break;
           if (!this.endArg(buf, i)) return;
-          this.drop = 0;
           this.state = St.OP_START;
           if (this.argc !== 2 && this.argc !== 3) { this.badArgs("processSub Parse Error"); return; }
           this.h.processSub();
@@ -185,10 +196,8 @@ export class ClientParser {
         case St.OP_UNSUB: if (isSpace(b)) this.state = St.OP_UNSUB_SPC; else return this.fail(buf, i); break;
         case St.OP_UNSUB_SPC: if (!isSpace(b)) { this.state = St.UNSUB_ARG; this.beginArg(i); } break;
         case St.UNSUB_ARG:
-          if (b === S.CR) { this.drop = 1; break; }
-          if (b !== S.LF) break;
+          if (b !== S.LF && (i = scanToLF(buf, i, len)) === len) break;
           if (!this.endArg(buf, i)) return;
-          this.drop = 0;
           this.state = St.OP_START;
           if (this.argc !== 1 && this.argc !== 2) { this.badArgs("processUnsub Parse Error"); return; }
           this.h.processUnsub();
@@ -204,10 +213,8 @@ export class ClientParser {
         case St.OP_CONNEC: if (b === S.T || b === S.t) this.state = St.OP_CONNECT; else return this.fail(buf, i); break;
         case St.OP_CONNECT: if (!isSpace(b)) { this.state = St.CONNECT_ARG; this.beginArg(i); } break;
         case St.CONNECT_ARG:
-          if (b === S.CR) { this.drop = 1; break; }
-          if (b !== S.LF) break;
+          if (b !== S.LF && (i = scanToLF(buf, i, len)) === len) break;
           if (!this.endLine(buf, i)) return;
-          this.drop = 0;
           this.state = St.OP_START;
           this.h.processConnect(this.lineString());
           if (this.halted) return;
@@ -219,10 +226,8 @@ export class ClientParser {
         case St.OP_INF: if (b === S.O || b === S.o) this.state = St.OP_INFO; else return this.fail(buf, i); break;
         case St.OP_INFO: if (!isSpace(b)) { this.state = St.INFO_ARG; this.beginArg(i); } break;
         case St.INFO_ARG:
-          if (b === S.CR) { this.drop = 1; break; }
-          if (b !== S.LF) break;
+          if (b !== S.LF && (i = scanToLF(buf, i, len)) === len) break;
           if (!this.endLine(buf, i)) return;
-          this.drop = 0;
           this.state = St.OP_START;
           break;
 
@@ -236,10 +241,8 @@ export class ClientParser {
         case St.OP_MINUS_ERR: if (isSpace(b)) this.state = St.OP_MINUS_ERR_SPC; else return this.fail(buf, i); break;
         case St.OP_MINUS_ERR_SPC: if (!isSpace(b)) { this.state = St.MINUS_ERR_ARG; this.beginArg(i); } break;
         case St.MINUS_ERR_ARG:
-          if (b === S.CR) { this.drop = 1; break; }
-          if (b !== S.LF) break;
+          if (b !== S.LF && (i = scanToLF(buf, i, len)) === len) break;
           if (!this.endLine(buf, i)) return;
-          this.drop = 0;
           this.state = St.OP_START;
           this.h.protocolError(null, `client sent -ERR ${this.lineString()}`);
           return;
@@ -268,7 +271,6 @@ export class ClientParser {
 
   private beginArg(i: number): void {
     this.as = i;
-    this.drop = 0;
     this.split = false;
   }
 
@@ -325,7 +327,7 @@ export class ClientParser {
       if (!this.append(buf, 0, i)) return false;
       // The CR before the LF, in this chunk or the previous one, is in scratch now: drop it.
       let end = this.scratchLen;
-      if (this.drop === 1 && end > 0 && this.scratch[end - 1] === S.CR) end--;
+      if (end > 0 && this.scratch[end - 1] === S.CR) end--;
       this.argBuf = this.scratch;
       this.lineStart = 0;
       this.lineEnd = end;
@@ -333,7 +335,7 @@ export class ClientParser {
     } else {
       this.argBuf = buf;
       this.lineStart = this.as;
-      this.lineEnd = i - this.drop;
+      this.lineEnd = i > this.as && buf[i - 1] === S.CR ? i - 1 : i;
       if (this.lineEnd - this.lineStart > this.maxControlLine) {
         this.overLimit();
         return false;
@@ -412,4 +414,10 @@ export class ClientParser {
     const snip = buf.toString("latin1", i, Math.min(buf.length, i + 32));
     this.h.protocolError(ERR.UNKNOWN_OP, `parser error at ${JSON.stringify(snip)}`);
   }
+}
+
+/** Index of the next LF at or after i, or len. */
+function scanToLF(buf: Buffer, i: number, len: number): number {
+  while (i < len && buf[i] !== 10) i++;
+  return i;
 }
