@@ -39,6 +39,11 @@ export class OperatorMetrics {
     labelNames: ["resource"] as const, registers: [this.registry],
   });
 
+  readonly informerLists = new Counter({
+    name: "skein_operator_informer_lists_total", help: "Full lists made by informers (first sync, relists after 410 Gone or a restart).",
+    labelNames: ["resource"] as const, registers: [this.registry],
+  });
+
   constructor(opts: { processMetrics?: boolean } = {}) {
     if (opts.processMetrics) collectDefaultMetrics({ register: this.registry });
   }

@@ -46,6 +46,7 @@ export class Controller {
       events: {
         enqueue: (key) => this.queue?.add(key),
         restarted: (resource) => opts.metrics.informerRestarts.inc({ resource }),
+        listed: (resource) => opts.metrics.informerLists.inc({ resource }),
       },
     });
     this.reconciler = new Reconciler({

@@ -16,6 +16,8 @@ export interface InformerEvents {
   enqueue(key: string): void;
   /** An informer failed and will restart; for metrics. */
   restarted?(resource: string): void;
+  /** An informer listed (first sync, or a relist after a 410 or a restart); for metrics. */
+  listed?(resource: string): void;
 }
 
 /** One ListWatch that restarts itself after errors and reports when its first list has landed. */
@@ -38,9 +40,11 @@ class SelfHealingInformer {
     private readonly log: Logger,
     private readonly backoff: BackoffOptions,
     private readonly onRestart: () => void,
+    onList: () => void,
   ) {
     const listAndMarkSynced = async (): Promise<KubeList> => {
       const res = await list();
+      onList();
       // ListWatch adds the listed items right after this promise settles (microtasks);
       // by the next macrotask they are in the cache.
       setImmediate(() => this.markSynced());
@@ -126,7 +130,7 @@ export class InformerSet {
       opts.cluster.plural, opts.kubeConfig, api.customPath(opts.cluster, namespace), undefined,
       () => api.listCustom(opts.cluster, namespace),
       (obj) => { const key = objectKey(obj); if (key) events.enqueue(key); },
-      opts.log, backoff, () => events.restarted?.(opts.cluster.plural),
+      opts.log, backoff, () => events.restarted?.(opts.cluster.plural), () => events.listed?.(opts.cluster.plural),
     );
     const selector = `${MANAGED_BY_LABEL}=${opts.managedBy}`;
     for (const kind of CHILD_KINDS) {
@@ -135,7 +139,7 @@ export class InformerSet {
         client.info.plural, opts.kubeConfig, client.path(namespace), selector,
         () => client.list(namespace, selector),
         (obj) => { const key = ownerKey(obj, opts.cluster); if (key) events.enqueue(key); },
-        opts.log, backoff, () => events.restarted?.(client.info.plural),
+        opts.log, backoff, () => events.restarted?.(client.info.plural), () => events.listed?.(client.info.plural),
       ));
     }
   }
