@@ -45,6 +45,8 @@ export interface OperatorOptions {
   resyncMs?: number;
   retryBackoff?: BackoffOptions;
   informerBackoff?: BackoffOptions;
+  /** Called when this replica starts (true) or stops (false) leading; tests record the intervals. */
+  onLeaderChange?: (leading: boolean) => void;
 }
 
 export interface RunningOperator {
@@ -82,9 +84,10 @@ export async function startOperator(opts: OperatorOptions = {}): Promise<Running
     elector = new LeaderElector({
       api, namespace: leaseNamespace, name: opts.leaseName ?? DEFAULT_LEASE_NAME, identity, log,
       leaseDurationMs: opts.leaseDurationMs, renewDeadlineMs: opts.renewDeadlineMs, retryPeriodMs: opts.retryPeriodMs,
-      onStartedLeading: () => { metrics.isLeader.set(1); if (!stopping) startActing(); },
+      onStartedLeading: () => { metrics.isLeader.set(1); opts.onLeaderChange?.(true); if (!stopping) startActing(); },
       onStoppedLeading: () => {
         metrics.isLeader.set(0);
+        opts.onLeaderChange?.(false);
         void controller.stop().catch((err: unknown) => log.error("controller failed to stop", { error: String(err) }));
       },
     });
