@@ -27,6 +27,8 @@ const VALID: Record<string, string> = {
   "listen": "listen: 127.0.0.1:4222\nhttp: 127.0.0.1:8222\n",
   "listen port only": "listen: 4333\nhttp_port: 8222\nhttps_port: 8443\n",
   "json style": '{\n  "port": 4222,\n  "debug": true\n}\n',
+  "json style on one line": '{ "port": 4222, "debug": true }\n',
+  "permission with a queue": 'authorization { users: [{user: c, password: d, permissions: { publish: "a b", subscribe: "c.> q" }}] }\n',
   "sizes": "max_payload: 1MB\nmax_pending: 64MB\nmax_control_line: 2KB\nlog_size_limit: 1GB\n",
   "si sizes": "max_payload: 1k\nmax_pending: 1G\n",
   "iec sizes": "max_payload: 1ki\nmax_pending: 10mib\n",
@@ -73,6 +75,7 @@ no_auth_user: c
 
 const INVALID: Record<string, string> = {
   "unknown field": "port: 4222\nmax_paylod: 100\n",
+  "brace glued to a key": "port: 1;}debug: true\n",
   "unknown nested field": "authorization {\n  usr: a\n}\n",
   "unknown cluster field": "cluster { bogus: 1 }\n",
   "unknown tls field": "tls { cert_fil: a }\n",

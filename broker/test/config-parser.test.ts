@@ -66,6 +66,8 @@ describe("syntax", () => {
     ["empty array", "a: []", { a: [] }],
     ["mixed array", 'a: [1, "x", true, 1.5]', { a: [1, "x", true, 1.5] }],
     ["JSON style", '{ "a": 1, "b": { "c": [true, "x"] } }', { a: 1, b: { c: [true, "x"] } }],
+    ["JSON style, closing brace alone", '{\n  "a": 1\n}\n', { a: 1 }],
+    ["a brace glued to a key is part of it", "a: 1;}b: 2", { a: 1, "}b": 2 }],
     ["quoted keys", "\"a b\": 1\n'c': 2", { "a b": 1, c: 2 }],
     ["later key wins", "a: 1\na: 2", { a: 2 }],
     ["keys keep their case", "Port: 1\nport: 2", { Port: 1, port: 2 }],

@@ -79,8 +79,8 @@ export function readPermissions(r: FieldReader, e: ConfigEntry): UserPermissions
   const p: UserPermissions = { publish: null, subscribe: null, response: null };
   for (const f of m.values()) {
     switch (f.key.toLowerCase()) {
-      case "pub": case "publish": p.publish = readSubjectPermission(r, f, false) ?? null; break;
-      case "sub": case "subscribe": p.subscribe = readSubjectPermission(r, f, true) ?? null; break;
+      case "pub": case "publish": p.publish = readSubjectPermission(r, f) ?? null; break;
+      case "sub": case "subscribe": p.subscribe = readSubjectPermission(r, f) ?? null; break;
       case "allow_responses": case "allow_response": case "responses": p.response = readResponses(r, f); break;
       default: r.error(f.keyPos, `Unknown field "${f.key}" parsing permissions`);
     }
@@ -89,9 +89,9 @@ export function readPermissions(r: FieldReader, e: ConfigEntry): UserPermissions
 }
 
 /** A plain subject or list means "allow"; a map has `allow` and/or `deny`. */
-function readSubjectPermission(r: FieldReader, e: ConfigEntry, queues: boolean): SubjectPermission | undefined {
+function readSubjectPermission(r: FieldReader, e: ConfigEntry): SubjectPermission | undefined {
   if (e.value.kind !== "map") {
-    const allow = checkSubjects(r, e, queues);
+    const allow = checkSubjects(r, e);
     return allow ? { allow, deny: [] } : undefined;
   }
   const sp: SubjectPermission = { allow: [], deny: [] };
@@ -101,18 +101,18 @@ function readSubjectPermission(r: FieldReader, e: ConfigEntry, queues: boolean):
       r.error(f.keyPos, `Unknown field name "${f.key}" parsing subject permissions, only 'allow' or 'deny' are permitted`);
       continue;
     }
-    const list = checkSubjects(r, f, queues);
+    const list = checkSubjects(r, f);
     if (list) sp[k] = list;
   }
   return sp;
 }
 
-function checkSubjects(r: FieldReader, e: ConfigEntry, queues: boolean): string[] | undefined {
+function checkSubjects(r: FieldReader, e: ConfigEntry): string[] | undefined {
   const list = r.strings(e);
   if (!list) return undefined;
   for (const s of list) {
-    // Subscribe permissions may name a queue group: "subject queue".
-    const parts = queues ? s.split(" ") : [s];
+    // An entry may name a queue group, "subject queue"; nats-server accepts that form for publish too.
+    const parts = s.split(" ");
     const ok = parts.length <= 2 && isValidSubject(parts[0] ?? "") && (parts.length === 1 || (parts[1] ?? "") !== "");
     if (!ok) return r.error(e.keyPos, `subject "${s}" is not a valid subject`);
   }

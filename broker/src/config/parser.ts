@@ -79,8 +79,8 @@ class Parser {
       sc.skipAllSpace();
       const c = sc.peek();
       if (c === "") break;
-      // A whole file may be wrapped in braces, JSON style.
-      if (c === "{" || c === "}") { sc.next(); continue; }
+      // A whole file may be wrapped in braces, JSON style (the closing one is handled in parseEntry).
+      if (c === "{") { sc.next(); continue; }
       if (sc.atComment()) { sc.skipComment(); continue; }
       if (c === "/") sc.fail("Unexpected character '/'; comments start with '#' or '//'");
       this.parseEntry(root, true, 1);
@@ -104,7 +104,7 @@ class Parser {
     const sc = this.sc;
     const c = sc.peek();
     if (c === "=" || c === ":") sc.fail(`Unexpected key separator '${c}'`);
-    if (c === "]") sc.fail("Unexpected array end ']' processing map.");
+    if (c === "]" && !top) sc.fail("Unexpected array end ']' processing map.");
     const { key, pos, bare } = sc.readKey();
     if (bare && key.toLowerCase() === "include" && isSpace(sc.peek())) {
       this.include(map, sc.readIncludePath(), pos);
@@ -115,6 +115,7 @@ class Parser {
     // At the top level a value must start on the key's line; inside a map it may follow on the next.
     if (top) sc.skipSpaceTab(); else sc.skipAllSpace();
     const v = sc.peek();
+    if (v === "" && top && key === "}" && bare) return; // the closing brace of a JSON-style file
     if (v === "") sc.fail(`Unexpected EOF: expected a value for key "${key}"`);
     if (!top && v === ",") sc.fail("Unexpected map value terminator ','.");
     if (!top && v === "}") sc.fail(`Expected a value for key "${key}" but found '}'`);
