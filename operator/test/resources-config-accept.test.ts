@@ -47,7 +47,15 @@ function selfSignedPair(dir: string): { cert: string; key: string } {
 }
 
 /** Writes skein.conf and routes.conf as the pod would see them; returns the env the pod would set. */
-function render(nc: NatsCluster, children: Children, localPorts?: { http: number }): Rendered {
+/** Ports and route hosts for running on loopback: each `host:6222` of a route maps to a local address. */
+interface Local {
+  http: number;
+  cluster: number;
+  podName: string;
+  routeHosts: Record<string, string>;
+}
+
+function render(nc: NatsCluster, children: Children, local?: Local): Rendered {
   const dir = mkdtempSync(join(tmpdir(), "skein-conf-"));
   const cm = children.configMap.data?.["skein.conf"];
   const routes = children.credentialsSecret.data?.["routes.conf"];
@@ -56,14 +64,16 @@ function render(nc: NatsCluster, children: Children, localPorts?: { http: number
     .replaceAll("/etc/skein-tls/client/", `${dir}/tls-client/`)
     .replaceAll("/etc/skein-tls/routes/", `${dir}/tls-routes/`)
     .replaceAll("/var/run/skein/", `${dir}/`);
-  if (localPorts) {
-    conf = conf.replace(/^port: 4222$/m, "port: -1").replace(/^http_port: 8222$/m, `http_port: ${localPorts.http}`)
-      .replace(/^ {2}port: 6222$/m, "  port: -1");
+  let routesText = Buffer.from(routes, "base64").toString("utf8");
+  if (local) {
+    conf = conf.replace(/^port: 4222$/m, "port: -1").replace(/^http_port: 8222$/m, `http_port: ${local.http}`)
+      .replace(/^ {2}port: 6222$/m, `  host: 127.0.0.1\n  port: ${local.cluster}`);
     conf = `host: 127.0.0.1\n${conf}`;
+    for (const [host, addr] of Object.entries(local.routeHosts)) routesText = routesText.replaceAll(`@${host}:6222`, `@${addr}`);
   }
   const confPath = join(dir, "skein.conf");
   writeFileSync(confPath, conf);
-  writeFileSync(join(dir, "routes.conf"), Buffer.from(routes, "base64"));
+  writeFileSync(join(dir, "routes.conf"), routesText);
   const tls = nc.spec.tls;
   if (tls) {
     const pair = selfSignedPair(dir);
@@ -82,7 +92,7 @@ function render(nc: NatsCluster, children: Children, localPorts?: { http: number
   assert.ok(creds);
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
-    POD_NAME: `${nc.metadata.name}-0`,
+    POD_NAME: local?.podName ?? `${nc.metadata.name}-0`,
     POD_NAMESPACE: nc.metadata.namespace,
     ROUTE_USER: creds.routeUser,
     ROUTE_PASSWORD: creds.routePassword,
@@ -190,26 +200,38 @@ interface Varz {
   cluster: { name: string; urls?: string[] };
 }
 
-test("nats-server runs the config: names, limits, routes from the include, client auth, and the preStop lame duck", async (t) => {
+interface Routez {
+  num_routes: number;
+}
+
+test("nats-server runs the config: names, limits, routes with the Secret's credentials, client auth, preStop lame duck", async (t) => {
   if (!haveNatsServer) return t.skip("nats-server is not installed");
-  const nc = withSpec({ size: 3, auth: {}, natsConfig: { maxPayload: 65536, writeDeadline: "3s" } }, "live");
+  const nc = withSpec({ size: 2, auth: {}, natsConfig: { maxPayload: 65536, writeDeadline: "3s" } }, "live");
   const children = childrenOf(nc);
-  const http = await freePort();
-  const r = render(nc, children, { http });
-  const proc = spawn("nats-server", ["-c", r.confPath], { env: r.env, stdio: ["ignore", "ignore", "pipe"] });
-  let log = "";
-  proc.stderr.on("data", (d: Buffer) => (log += d.toString()));
-  const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
+  const ports = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const routeHosts = { "live-0.live-headless.default.svc": `127.0.0.1:${ports[2]}`, "live-1.live-headless.default.svc": `127.0.0.1:${ports[3]}` };
+  const servers = [0, 1].map((i) => {
+    const r = render(nc, children, { http: ports[i]!, cluster: ports[2 + i]!, podName: `live-${i}`, routeHosts });
+    const proc = spawn("nats-server", ["-c", r.confPath], { env: r.env, stdio: ["ignore", "ignore", "pipe"] });
+    const state = { r, proc, log: "", exited: new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code))) };
+    proc.stderr.on("data", (d: Buffer) => (state.log += d.toString()));
+    return state;
+  });
+  const getJson = async <T>(port: number, path: string): Promise<T | undefined> => {
+    const res = await fetch(`http://127.0.0.1:${port}${path}`);
+    return res.ok ? ((await res.json()) as T) : undefined;
+  };
   try {
-    const varz = await waitFor("/varz", async () => {
-      const res = await fetch(`http://127.0.0.1:${http}/varz`);
-      return res.ok ? ((await res.json()) as Varz) : undefined;
-    });
+    const varz = await waitFor("/varz", () => getJson<Varz>(ports[0]!, "/varz"));
     assert.equal(varz.server_name, "live-0");
     assert.equal(varz.cluster.name, "live");
     assert.equal(varz.max_payload, 65536);
     assert.equal(varz.write_deadline, 3_000_000_000);
-    assert.deepEqual(varz.cluster.urls?.slice().sort(), [0, 1, 2].map((i) => `live-${i}.live-headless.default.svc:6222`));
+    assert.deepEqual(varz.cluster.urls?.slice().sort(), Object.values(routeHosts).sort());
+    // The two brokers route to each other with the credentials from routes.conf and the env.
+    for (const port of [ports[0]!, ports[1]!]) {
+      await waitFor(`a route on :${port}`, async () => ((await getJson<Routez>(port, "/routez"))?.num_routes === 1 ? true : undefined));
+    }
     const creds = credentialsFromSecret(children.credentialsSecret);
     assert.ok(creds?.clientUser && creds.clientPassword);
     const nc1 = await connect({ servers: `127.0.0.1:${varz.port}`, user: creds.clientUser, pass: creds.clientPassword });
@@ -218,17 +240,56 @@ test("nats-server runs the config: names, limits, routes from the include, clien
     await assert.rejects(connect({ servers: `127.0.0.1:${varz.port}`, user: creds.clientUser, pass: "wrong", reconnect: false }));
 
     // The preStop hook, with nats-server standing in for skein-server: lame duck, then wait for exit.
+    const first = servers[0]!;
     const preStop = children.statefulSet.spec?.template.spec?.containers[0]?.lifecycle?.preStop?.exec?.command;
     assert.ok(preStop && preStop[0] === "sh" && preStop[1] === "-c" && preStop[2]);
-    const script = preStop[2].replaceAll("skein-server", "nats-server").replaceAll("/var/run/skein/", `${r.dir}/`);
+    const script = preStop[2].replaceAll("skein-server", "nats-server").replaceAll("/var/run/skein/", `${first.r.dir}/`);
     const hook = spawn("sh", ["-c", script], { stdio: "ignore" });
     const hookDone = new Promise<number | null>((resolve) => hook.once("exit", (code) => resolve(code)));
-    const [serverCode, hookCode] = await Promise.all([exited, hookDone]);
+    const [serverCode, hookCode] = await Promise.all([first.exited, hookDone]);
     assert.equal(hookCode, 0);
     assert.equal(serverCode, 0);
-    assert.match(log, /Entering lame duck mode/);
+    assert.match(first.log, /Entering lame duck mode/);
   } finally {
-    proc.kill("SIGKILL");
-    rmSync(r.dir, { recursive: true, force: true });
+    for (const s of servers) {
+      s.proc.kill("SIGKILL");
+      rmSync(s.r.dir, { recursive: true, force: true });
+    }
+  }
+});
+
+test("brokers with different route credentials refuse each other's routes", async (t) => {
+  if (!haveNatsServer) return t.skip("nats-server is not installed");
+  const nc = withSpec({ size: 2 }, "split");
+  const children = childrenOf(nc);
+  const ports = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const routeHosts = { "split-0.split-headless.default.svc": `127.0.0.1:${ports[2]}`, "split-1.split-headless.default.svc": `127.0.0.1:${ports[3]}` };
+  const servers = [0, 1].map((i) => {
+    const r = render(nc, children, { http: ports[i]!, cluster: ports[2 + i]!, podName: `split-${i}`, routeHosts });
+    // Broker 1 has other route credentials, as if it had read another Secret: it neither accepts
+    // broker 0's routes nor is accepted by broker 0.
+    if (i === 1) {
+      const routesPath = join(r.dir, "routes.conf");
+      writeFileSync(routesPath, readFileSync(routesPath, "utf8").replaceAll(`:${r.env.ROUTE_PASSWORD}@`, ":PsomethingElse@"));
+      r.env.ROUTE_PASSWORD = "PsomethingElse";
+    }
+    const proc = spawn("nats-server", ["-c", r.confPath], { env: r.env, stdio: ["ignore", "ignore", "pipe"] });
+    let log = "";
+    proc.stderr.on("data", (d: Buffer) => (log += d.toString()));
+    return { r, proc, log: () => log };
+  });
+  try {
+    for (const s of servers) {
+      await waitFor("a route authentication error", async () => (/authentication error/.test(s.log()) ? true : undefined));
+    }
+    for (const port of [ports[0]!, ports[1]!]) {
+      const routez = await fetch(`http://127.0.0.1:${port}/routez`).then((res) => res.json() as Promise<Routez>);
+      assert.equal(routez.num_routes, 0);
+    }
+  } finally {
+    for (const s of servers) {
+      s.proc.kill("SIGKILL");
+      rmSync(s.r.dir, { recursive: true, force: true });
+    }
   }
 });
