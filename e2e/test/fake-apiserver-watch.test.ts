@@ -3,7 +3,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { get as httpGet, type IncomingMessage } from "node:http";
-import { makeInformer, Watch, type KubernetesObject, type V1ConfigMap } from "@kubernetes/client-node";
+import { makeInformer, Watch, type KubernetesObject, type ListWatch, type V1ConfigMap } from "@kubernetes/client-node";
 import { harness, MERGE, waitFor, type Harness } from "./fake-apiserver-helpers.js";
 
 let h: Harness;
@@ -12,7 +12,7 @@ after(async () => { await h.srv.stop(); });
 
 interface Seen { type: string; name?: string; rv?: string; obj: Record<string, unknown> }
 
-async function startWatch(path: string, params: Record<string, unknown>): Promise<{ events: Seen[]; done: Promise<unknown>; abort: () => void }> {
+async function startWatch(path: string, params: Record<string, string | number | boolean | undefined>): Promise<{ events: Seen[]; done: Promise<unknown>; abort: () => void }> {
   const events: Seen[] = [];
   let resolveDone!: (v: unknown) => void;
   const done = new Promise((r) => { resolveDone = r; });
@@ -149,7 +149,8 @@ test("client-node informer relists after 410 and converges", async () => {
   inf.on("delete", (o) => seen.push(`delete:${o.metadata?.name}`));
   await inf.start();
   await waitFor("initial list", () => seen.length >= 2);
-  const staleRv = inf.latestResourceVersion();
+  const latest = (): string => (inf as unknown as ListWatch<V1ConfigMap>).latestResourceVersion();
+  const staleRv = latest();
   await inf.stop();
   await h.core.deleteNamespacedConfigMap({ name: "drop", namespace: "relist" });
   await h.core.createNamespacedConfigMap({ namespace: "relist", body: { metadata: { name: "new" } } });
@@ -157,7 +158,7 @@ test("client-node informer relists after 410 and converges", async () => {
   await inf.start();
   await waitFor("relist after 410", () => seen.includes("add:new") && seen.includes("delete:drop"));
   assert.deepEqual(inf.list("relist").map((o) => o.metadata?.name).sort(), ["keep", "new"]);
-  assert.ok(Number(inf.latestResourceVersion()) > Number(staleRv));
+  assert.ok(Number(latest()) > Number(staleRv));
   await inf.stop();
 });
 
