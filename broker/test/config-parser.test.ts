@@ -295,6 +295,12 @@ describe("includes", () => {
       e instanceof ConfigError && e.message.startsWith(`${join(dir, "sub", "broken.conf")}:3:1: Unexpected EOF processing array`));
   });
 
+  it("only regular files are read", () => {
+    writeFileSync(join(dir, "dev.conf"), "include ../../../../../../../../../../dev/zero\n");
+    assert.throws(() => parseConfigFile(join(dir, "dev.conf"), { env: {} }), /error parsing include file '.*dev\/zero', open .*: not a regular file/);
+    assert.throws(() => parseConfigFile(dir), /error opening config file: open .*: not a regular file/);
+  });
+
   it("a missing main file is a clear error", () => {
     assert.throws(() => parseConfigFile(join(dir, "none.conf")), /error opening config file: open .*none\.conf: no such file or directory/);
   });

@@ -3,7 +3,7 @@
 // the enclosing maps, innermost first, then in the environment). Follows nats-server 2.9's
 // conf/parse.go; the result is a tree of positioned values.
 
-import { readFileSync, realpathSync } from "node:fs";
+import { readFileSync, realpathSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { isSpace, Scanner, type Scalar } from "./lexer.js";
 import { ConfigError, type ConfigEntry, type ConfigMap, type ConfigValue, type Position } from "./values.js";
@@ -15,6 +15,8 @@ export interface ParseOptions {
 
 export const MAX_INCLUDE_DEPTH = 10;
 export const MAX_NESTING = 100;
+/** A config file larger than this is refused rather than read (it is surely not a config). */
+export const MAX_FILE_BYTES = 16 * 1024 * 1024;
 const MAX_ENV_DEPTH = 8;
 /** nats-server passes `$2a$...` (a bcrypt hash) through as a plain string. */
 const BCRYPT_PREFIX = "2a$";
@@ -41,6 +43,10 @@ function parseFileWith(path: string, ctx: Context, from: { pos: Position; name: 
   let text: string;
   let real: string;
   try {
+    // Only regular files: reading /dev/zero or a FIFO would never end.
+    const st = statSync(path);
+    if (!st.isFile()) throw new Error("not a regular file");
+    if (st.size > MAX_FILE_BYTES) throw new Error(`file is larger than ${MAX_FILE_BYTES} bytes`);
     text = readFileSync(path, "utf8");
     real = realpathSync(path);
   } catch (e) {
