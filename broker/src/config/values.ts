@@ -3,7 +3,7 @@
 
 export interface Position {
   file: string;
-  line: number; // 1-based
+  line: number; // 1-based; 0 when the issue is about the file as a whole
   column: number; // 1-based
 }
 
@@ -31,6 +31,7 @@ export type ConfigMap = Map<string, ConfigEntry>;
  * newline before the line, so columns on line 1 come out 0-based and all later ones 1-based.
  */
 export function formatPosition(p: Position): string {
+  if (p.line === 0) return p.file; // about the file as a whole
   return `${p.file}:${p.line}:${p.line === 1 ? p.column - 1 : p.column}`;
 }
 
