@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // skein-operator: watches NatsClusters and keeps their children as the builders want them.
 //   node operator/dist/main.js [--kubeconfig PATH] [--namespace NS | --all-namespaces]
-//     [--default-image IMG] [--metrics-port 8080] [--leader-elect] [--lease-name skein-operator]
+//     [--default-image IMG] [--metrics-port 8080] [--metrics-host 0.0.0.0] [--leader-elect] [--lease-name skein-operator]
 //     [--lease-namespace NS] [--log-format json|logfmt] [--log-level info]
 // Env: WATCH_NAMESPACE, DEFAULT_IMAGE, POD_NAME, POD_NAMESPACE, KUBECONFIG.
 import { hostname } from "node:os";
@@ -156,6 +156,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
         opts.metricsPort = port;
         break;
       }
+      case "--metrics-host": opts.metricsHost = value(); break;
       case "--leader-elect": opts.leaderElect = inline === undefined ? true : inline !== "false"; break;
       case "--lease-name": opts.leaseName = value(); break;
       case "--lease-namespace": opts.leaseNamespace = value(); break;
@@ -185,7 +186,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
 export class UsageRequested extends Error { constructor() { super("usage"); } }
 
 export const USAGE = `usage: skein-operator [--kubeconfig PATH] [--namespace NS | --all-namespaces]
-  [--default-image IMAGE] [--metrics-port 8080] [--leader-elect] [--lease-name skein-operator]
+  [--default-image IMAGE] [--metrics-port 8080] [--metrics-host 0.0.0.0] [--leader-elect] [--lease-name skein-operator]
   [--lease-namespace NS] [--log-format json|logfmt] [--log-level error|warn|info|debug]
 env: WATCH_NAMESPACE (empty: all), DEFAULT_IMAGE, POD_NAME, POD_NAMESPACE, KUBECONFIG`;
 

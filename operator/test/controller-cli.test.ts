@@ -10,8 +10,8 @@ test("flags and env configure the operator; bad input is refused with a reason",
   assert.deepEqual(parseArgs([], { WATCH_NAMESPACE: "team-a", DEFAULT_IMAGE: "reg/skein:1" }), { namespace: "team-a", defaultImage: "reg/skein:1" });
   assert.deepEqual(parseArgs(["--all-namespaces"], { WATCH_NAMESPACE: "team-a" }), {});
   assert.deepEqual(parseArgs(["--kubeconfig", "/k", "--namespace=b", "--default-image", "img", "--metrics-port", "0",
-    "--leader-elect", "--lease-name", "l", "--lease-namespace", "ops", "--log-format", "logfmt", "--log-level", "debug"], {}),
-  { kubeconfig: "/k", namespace: "b", defaultImage: "img", metricsPort: 0, leaderElect: true, leaseName: "l", leaseNamespace: "ops", logFormat: "logfmt", logLevel: "debug" });
+    "--metrics-host", "127.0.0.1", "--leader-elect", "--lease-name", "l", "--lease-namespace", "ops", "--log-format", "logfmt", "--log-level", "debug"], {}),
+  { kubeconfig: "/k", namespace: "b", defaultImage: "img", metricsPort: 0, metricsHost: "127.0.0.1", leaderElect: true, leaseName: "l", leaseNamespace: "ops", logFormat: "logfmt", logLevel: "debug" });
   assert.throws(() => parseArgs(["--metrics-port", "http"], {}), /--metrics-port must be a port number/);
   assert.throws(() => parseArgs(["--metrics-port", "70000"], {}), /0\.\.65535/);
   assert.throws(() => parseArgs(["--namespace"], {}), /--namespace needs a value/);

@@ -23,6 +23,8 @@ export type Obj = Record<string, any>;
 
 export interface Env {
   fake: FakeApiServer;
+  /** A kubeconfig file client-node accepts for the fake. */
+  kubeconfigPath: string;
   kc: KubeConfig;
   core: CoreV1Api;
   apps: AppsV1Api;
@@ -53,7 +55,7 @@ export async function startEnv(): Promise<Env> {
   const logs: string[] = [];
   const operators: RunningOperator[] = [];
   const env: Env = {
-    fake, kc, logs, operators,
+    fake, kc, logs, operators, kubeconfigPath: kubeconfig,
     core: kc.makeApiClient(CoreV1Api), apps: kc.makeApiClient(AppsV1Api),
     coordination: kc.makeApiClient(CoordinationV1Api), custom: kc.makeApiClient(CustomObjectsApi),
     async startOp(extra = {}) {
