@@ -123,6 +123,15 @@ export class Operations {
     return o;
   }
 
+  /** Go's omitempty: empty metadata lists and maps are not stored. */
+  private normalizeMeta(o: JsonObject): void {
+    const m = meta(o);
+    for (const f of ["finalizers", "ownerReferences", "labels", "annotations", "managedFields"]) {
+      const v = m[f];
+      if (v === null || (Array.isArray(v) && v.length === 0) || (isObject(v) && Object.keys(v).length === 0)) delete m[f];
+    }
+  }
+
   private validateMeta(o: JsonObject, old: JsonObject | undefined): FieldError[] {
     const m = meta(o);
     const errs: FieldError[] = [];
@@ -161,6 +170,7 @@ export class Operations {
   }
 
   private runValidation(t: ResourceType, o: JsonObject, old: JsonObject | undefined, opts: WriteOptions): string[] {
+    this.normalizeMeta(o);
     const errs = this.validateMeta(o, old);
     let warnings: string[] = [];
     if (t.custom) {
@@ -255,6 +265,7 @@ export class Operations {
 
   /** Writes an already prepared object; removes it instead when it is being deleted and has no finalizers left. */
   commit(t: ResourceType, next: JsonObject): JsonObject {
+    this.normalizeMeta(next);
     const m = meta(next);
     const finalizers = Array.isArray(m.finalizers) ? m.finalizers : [];
     const nsFinalizers = t.group === "" && t.plural === "namespaces" && isObject(next.spec) && Array.isArray(next.spec.finalizers)
