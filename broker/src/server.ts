@@ -6,6 +6,7 @@ import { Sublist } from "./subjects/sublist.js";
 import { Client } from "./client/client.js";
 import { MsgHeader } from "./client/msg-header.js";
 import { OUT_BUFFER_SIZE, type Outbound } from "./client/outbound.js";
+import { Bytes } from "./client/copy.js";
 import { CloseReason, ERR } from "./protocol/protocol-text.js";
 import type { Subscription } from "./client/subscription.js";
 import { clientInfoLine, newServerId, PROTOCOL_VERSION, type ServerInfo } from "./info.js";
@@ -36,7 +37,7 @@ export class Server {
 
   private listener: net.Server | null = null;
   private nextCid = 1;
-  private readonly pool: Buffer[] = [];
+  private readonly pool: Bytes[] = [];
   private info: ServerInfo;
   private running = false;
 
@@ -158,11 +159,11 @@ export class Server {
     this.producer = null;
   }
 
-  acquireBuffer(): Buffer {
-    return this.pool.pop() ?? Buffer.allocUnsafeSlow(OUT_BUFFER_SIZE);
+  acquireBuffer(): Bytes {
+    return this.pool.pop() ?? Bytes.alloc(OUT_BUFFER_SIZE);
   }
 
-  releaseBuffer(b: Buffer): void {
+  releaseBuffer(b: Bytes): void {
     if (this.pool.length < POOL_MAX) this.pool.push(b);
   }
 

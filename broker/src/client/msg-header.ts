@@ -3,31 +3,33 @@
 // copied from the PUB line rather than formatted again.
 
 import type { ClientParser } from "../protocol/parser.js";
+import { Bytes, put } from "./copy.js";
 
 const MSG = Buffer.from("MSG ");
 const HMSG = Buffer.from("HMSG ");
 
 export class MsgHeader {
-  pre = Buffer.allocUnsafe(512);
+  pre = Bytes.alloc(512);
   preLen = 0;
-  suf = Buffer.allocUnsafe(512);
+  suf = Bytes.alloc(512);
   sufLen = 0;
-  payload: Buffer = Buffer.alloc(0);
+  /** The buffer holding the payload, with a DataView made once per read chunk. */
+  payload = new Bytes(Buffer.alloc(0));
   start = 0;
   end = 0;
   /** Header bytes at the start of the payload; -1 for a plain PUB. */
   hdrSize = -1;
   // The same message without headers, for subscribers that did not ask for them (built lazily).
   private plainBuilt = false;
-  plainPre = Buffer.allocUnsafe(512);
+  plainPre = Bytes.alloc(512);
   plainPreLen = 0;
-  plainSuf = Buffer.allocUnsafe(512);
+  plainSuf = Bytes.alloc(512);
   plainSufLen = 0;
   private parser: ClientParser | null = null;
 
   prepare(p: ClientParser, payload: Buffer, start: number, end: number): void {
     this.parser = p;
-    this.payload = payload;
+    if (payload !== this.payload.buf) this.payload = new Bytes(payload);
     this.start = start;
     this.end = end;
     // An HPUB with an empty header goes out as a plain MSG, as nats-server does.
@@ -39,16 +41,17 @@ export class MsgHeader {
     // prefix
     const verb = withHdr ? HMSG : MSG;
     const subjLen = p.argEnd[0]! - p.argStart[0]!;
-    if (verb.length + subjLen + 1 > this.pre.length) this.pre = Buffer.allocUnsafe((verb.length + subjLen + 1) * 2);
-    let pos = put(this.pre, 0, verb, 0, verb.length);
-    pos = put(this.pre, pos, a, p.argStart[0]!, p.argEnd[0]!);
-    this.pre[pos++] = 32;
+    if (verb.length + subjLen + 1 > this.pre.buf.length) this.pre = Bytes.alloc((verb.length + subjLen + 1) * 2);
+    const pb = this.pre.buf;
+    let pos = put(pb, 0, verb, 0, verb.length);
+    pos = put(pb, pos, a, p.argStart[0]!, p.argEnd[0]!);
+    pb[pos++] = 32;
     this.preLen = pos;
     // suffix: " [reply ][hdr ]size\r\n"
     const last = p.argc - 1;
     const sufMax = 2 + (p.argEnd[last]! - p.argStart[1]!) + 4;
-    if (sufMax > this.suf.length) this.suf = Buffer.allocUnsafe(sufMax * 2);
-    const s = this.suf;
+    if (sufMax > this.suf.buf.length) this.suf = Bytes.alloc(sufMax * 2);
+    const s = this.suf.buf;
     pos = 0;
     s[pos++] = 32;
     let k = 1;
@@ -80,20 +83,9 @@ export class MsgHeader {
     const size = this.end - this.start - this.hdrSize;
     const pre = `MSG ${subject} `;
     const suf = ` ${reply}${size}\r\n`;
-    if (pre.length > this.plainPre.length) this.plainPre = Buffer.allocUnsafe(pre.length * 2);
-    if (suf.length > this.plainSuf.length) this.plainSuf = Buffer.allocUnsafe(suf.length * 2);
-    this.plainPreLen = this.plainPre.write(pre, 0, "latin1");
-    this.plainSufLen = this.plainSuf.write(suf, 0, "latin1");
+    if (pre.length > this.plainPre.buf.length) this.plainPre = Bytes.alloc(pre.length * 2);
+    if (suf.length > this.plainSuf.buf.length) this.plainSuf = Bytes.alloc(suf.length * 2);
+    this.plainPreLen = this.plainPre.buf.write(pre, 0, "latin1");
+    this.plainSufLen = this.plainSuf.buf.write(suf, 0, "latin1");
   }
-}
-
-/** Copies src[s, e) to dst at d and returns the new end: a byte loop for the small pieces. */
-export function put(dst: Buffer, d: number, src: Buffer, s: number, e: number): number {
-  const n = e - s;
-  if (n < 64) {
-    for (let k = 0; k < n; k++) dst[d + k] = src[s + k]!;
-  } else {
-    src.copy(dst, d, s, e);
-  }
-  return d + n;
 }

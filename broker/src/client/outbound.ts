@@ -7,7 +7,8 @@
 import type { Client } from "./client.js";
 import type { Server } from "../server.js";
 import type { Subscription } from "./subscription.js";
-import { put, type MsgHeader } from "./msg-header.js";
+import type { MsgHeader } from "./msg-header.js";
+import { Bytes, copyBytes, put } from "./copy.js";
 import { CloseReason } from "../protocol/protocol-text.js";
 
 export const OUT_BUFFER_SIZE = 64 * 1024;
@@ -19,7 +20,7 @@ const STALL_MAX_MS = 100;
 const CRLF = Buffer.from("\r\n");
 
 export class Outbound {
-  buf: Buffer | null = null;
+  buf: Bytes | null = null;
   pos = 0;
   inPcd = false;
   /** Bytes handed to the socket in total, to measure its progress against its writableLength. */
@@ -49,22 +50,26 @@ export class Outbound {
     const need = preLen + sid.length + sufLen + size + 2;
     let b = this.buf;
     let pos = this.pos;
-    if (b === null || pos + need > b.length) {
+    if (b === null || pos + need > b.buf.length) {
       if (b !== null && pos > 0) this.flush();
       if (need > OUT_BUFFER_SIZE) {
-        this.writeLarge(pre, preLen, sid, suf, sufLen, m.payload, start, m.end);
+        this.writeLarge(pre.buf, preLen, sid, suf.buf, sufLen, m.payload.buf, start, m.end);
         this.counted(size);
         return;
       }
       b = this.buf ??= this.server.acquireBuffer();
       pos = this.pos;
     }
-    pos = put(b, pos, pre, 0, preLen);
-    pos = put(b, pos, sid, 0, sid.length);
-    pos = put(b, pos, suf, 0, sufLen);
-    pos = put(b, pos, m.payload, start, m.end);
-    b[pos++] = 13;
-    b[pos++] = 10;
+    copyBytes(b, pos, pre, 0, preLen);
+    pos += preLen;
+    const bb = b.buf;
+    for (let k = 0; k < sid.length; k++) bb[pos++] = sid[k]!;
+    copyBytes(b, pos, suf, 0, sufLen);
+    pos += sufLen;
+    copyBytes(b, pos, m.payload, start, size);
+    pos += size;
+    bb[pos++] = 13;
+    bb[pos++] = 10;
     this.pos = pos;
     this.counted(size);
   }
@@ -96,7 +101,7 @@ export class Outbound {
   /** Queues protocol bytes; they go out at the end of the read batch, or now outside of one. */
   queueProto(data: Buffer): void {
     const n = data.length;
-    if (this.buf === null || this.pos + n > this.buf.length) {
+    if (this.buf === null || this.pos + n > this.buf.buf.length) {
       if (this.buf !== null && this.pos > 0) this.flush();
       if (n > OUT_BUFFER_SIZE) {
         this.write(data);
@@ -105,7 +110,7 @@ export class Outbound {
       }
       this.buf ??= this.server.acquireBuffer();
     }
-    this.pos = put(this.buf, this.pos, data, 0, n);
+    this.pos = put(this.buf.buf, this.pos, data, 0, n);
     if (!this.server.inBatch) this.flush();
     else if (!this.inPcd) {
       this.inPcd = true;
@@ -128,7 +133,7 @@ export class Outbound {
       this.pos = 0;
       return;
     }
-    const data = b.subarray(0, this.pos);
+    const data = b.buf.subarray(0, this.pos);
     this.pos = 0;
     this.write(data);
     if (sock.writableLength === 0) {
