@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { differs, isSubset, prepareDesired, updateBody, DESIRED_HASH_ANNOTATION } from "../src/controller/compare.js";
+import { differs, isSubset, parseQuantity, prepareDesired, updateBody, DESIRED_HASH_ANNOTATION } from "../src/controller/compare.js";
 import { computeStatus, pausedStatus, statusDiffers } from "../src/controller/status.js";
 import type { KubeObject } from "../src/controller/kube-api.js";
 
@@ -79,4 +79,17 @@ test("conditions keep lastTransitionTime until their status flips", () => {
   const paused = pausedStatus(s1, 3, t1);
   assert.equal(paused.conditions?.find((c) => c.type === "Progressing")?.reason, "Paused");
   assert.equal(paused.observedGeneration, 2);
+});
+
+test("resource quantities compare by value, as the API server canonicalises them", () => {
+  assert.equal(parseQuantity("500m"), 0.5);
+  assert.equal(parseQuantity("1Gi"), 2 ** 30);
+  assert.equal(parseQuantity("1e3"), 1000);
+  assert.equal(parseQuantity("1.5k"), 1500);
+  assert.equal(parseQuantity("abc"), undefined);
+  const desired = { resources: { requests: { cpu: "0.5", memory: "1024Mi" }, limits: { memory: "1Gi" } } };
+  assert.ok(isSubset(desired, { resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { memory: "1Gi" } } }));
+  assert.ok(!isSubset(desired, { resources: { requests: { cpu: "600m", memory: "1Gi" }, limits: { memory: "1Gi" } } }));
+  // Outside limits/requests a string is a string.
+  assert.ok(!isSubset({ env: [{ value: "0.5" }] }, { env: [{ value: "500m" }] }));
 });

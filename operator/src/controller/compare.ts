@@ -25,18 +25,41 @@ function isEmptyValue(v: unknown): boolean {
     (Array.isArray(v) && v.length === 0) || (isObject(v) && Object.keys(v).length === 0);
 }
 
+const QUANTITY_SUFFIX: Record<string, number> = {
+  "": 1, n: 1e-9, u: 1e-6, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+};
+
+/** The value of a resource.Quantity string ("500m", "0.5", "1Gi", "1e3"), or undefined. */
+export function parseQuantity(q: unknown): number | undefined {
+  if (typeof q === "number") return q;
+  if (typeof q !== "string") return undefined;
+  const m = /^([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|([a-zA-Z]{0,2}))$/.exec(q);
+  if (!m) return undefined;
+  const mult = m[2] !== undefined ? 10 ** Number(m[2].slice(1)) : QUANTITY_SUFFIX[m[3] ?? ""];
+  return mult === undefined ? undefined : Number(m[1]) * mult;
+}
+
+/** Keys whose values are maps of resource.Quantity; the server canonicalises them ("0.5" -> "500m"). */
+const QUANTITY_MAPS = new Set(["limits", "requests"]);
+
 /**
  * True when every field set in `desired` has the same value in `actual`. Extra fields in `actual`
- * (server defaults) are ignored; arrays must have the same length, element by element.
+ * (server defaults) are ignored; arrays must have the same length, element by element; quantities
+ * under resources limits/requests compare by value.
  */
-export function isSubset(desired: unknown, actual: unknown): boolean {
+export function isSubset(desired: unknown, actual: unknown, quantities = false): boolean {
   if (actual === undefined || actual === null) return isEmptyValue(desired);
   if (Array.isArray(desired)) {
     return Array.isArray(actual) && actual.length === desired.length && desired.every((d, i) => isSubset(d, actual[i]));
   }
   if (isObject(desired)) {
     if (!isObject(actual)) return false;
-    return Object.entries(desired).every(([k, v]) => v === undefined || isSubset(v, actual[k]));
+    return Object.entries(desired).every(([k, v]) => v === undefined || isSubset(v, actual[k], quantities || QUANTITY_MAPS.has(k)));
+  }
+  if (quantities && desired !== actual) {
+    const d = parseQuantity(desired), a = parseQuantity(actual);
+    return d !== undefined && d === a;
   }
   return desired === actual;
 }
