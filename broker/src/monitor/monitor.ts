@@ -1,0 +1,241 @@
+// The monitoring HTTP(S) server: nats-server's endpoints and /metrics, request counts for
+// /varz's http_req_stats, JSONP through `callback`, and the ring of closed connections.
+
+import { readFileSync } from "node:fs";
+import http from "node:http";
+import https from "node:https";
+import type { AddressInfo } from "node:net";
+import type { Client } from "../client/client.js";
+import type { Subscription } from "../client/subscription.js";
+import type { Server } from "../server.js";
+import { ClosedRing } from "./closed-ring.js";
+import { openRecord } from "./conn-info.js";
+import { buildConnz, parseConnzQuery, DEFAULT_CONN_LIST_SIZE, SortOpt } from "./connz.js";
+import { goJson, preciseNow } from "./go-format.js";
+import { indexPage } from "./index-page.js";
+import { MetricsRegistry } from "./metrics.js";
+import { MonitorPath } from "./paths.js";
+import { ConnState, decodeBool, QueryError } from "./query.js";
+import { buildRoutez, parseRoutezQuery, type RouteSource } from "./routez.js";
+import { buildSubsz, parseSubszQuery } from "./subsz.js";
+import { UsageSampler } from "./usage.js";
+import { buildVarz } from "./varz.js";
+
+/** The text nats-server 2.9 gives when its client listener is not accepting (e.g. in lame duck). */
+const NOT_READY = "failed to be ready for connections after 1ms: server";
+
+interface Reply {
+  status: number;
+  type: string | null; // null: Go sniffs text/plain for bodies written after an early status
+  body: string;
+  jsonp: boolean;
+}
+
+export class Monitor {
+  readonly closed = new ClosedRing();
+  readonly usage = new UsageSampler();
+  /** Set by the cluster module; without it /routez lists no routes. */
+  routeSource: RouteSource | null = null;
+  /** When the configuration was last loaded; a reload moves it. */
+  configLoadTime: Date;
+  private readonly httpReqStats = new Map<string, number>();
+  private readonly metrics = new MetricsRegistry();
+  private http: http.Server | null = null;
+  private secure = false;
+  private closingClient: Client | null = null;
+  private closingSubs: Subscription[] = [];
+
+  constructor(private readonly server: Server) {
+    this.configLoadTime = server.startTime;
+  }
+
+  /** The bound monitoring port, or 0 when not listening. */
+  get port(): number {
+    const a = this.http?.address();
+    return a !== null && typeof a === "object" ? (a as AddressInfo).port : 0;
+  }
+
+  get protocol(): "http" | "https" {
+    return this.secure ? "https" : "http";
+  }
+
+  /** Listens as nats-server's StartMonitoring does; throws "Can't start monitoring: ..." on failure. */
+  async start(): Promise<void> {
+    const o = this.server.opts;
+    if (o.httpPort !== 0 && o.httpsPort !== 0) {
+      throw new Error(`Can't start monitoring: can't specify both HTTP (${o.httpPort}) and HTTPs (${o.httpsPort}) ports`);
+    }
+    this.secure = o.httpPort === 0;
+    const port = this.secure ? o.httpsPort : o.httpPort;
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => this.serve(req, res);
+    let srv: http.Server;
+    if (this.secure) {
+      if (o.tlsCert === "" || o.tlsKey === "") throw new Error("Can't start monitoring: TLS cert and key required for HTTPS");
+      let cert: Buffer, key: Buffer;
+      try {
+        cert = readFileSync(o.tlsCert);
+        key = readFileSync(o.tlsKey);
+      } catch (e) {
+        throw new Error(`Can't start monitoring: ${(e as Error).message}`);
+      }
+      srv = https.createServer({ cert, key, requestCert: false }, handler);
+    } else {
+      srv = http.createServer(handler);
+    }
+    const hp = joinHostPort(o.httpHost, port < 0 ? 0 : port);
+    await new Promise<void>((resolve, reject) => {
+      srv.once("error", (e: NodeJS.ErrnoException) => {
+        const why = e.code === "EADDRINUSE" ? "bind: address already in use" : e.message;
+        reject(new Error(`Can't start monitoring: can't listen to the monitor port: listen tcp ${hp}: ${why}`));
+      });
+      srv.listen({ host: o.httpHost, port: port < 0 ? 0 : port }, () => resolve());
+    });
+    srv.removeAllListeners("error");
+    srv.on("error", (e) => this.server.log.error(`Monitoring server error: ${e.message}`));
+    this.http = srv;
+    this.server.log.info(`Starting ${this.protocol} monitor on ${joinHostPort(o.httpHost, this.port)}`);
+  }
+
+  async stop(): Promise<void> {
+    const srv = this.http;
+    if (srv === null) return;
+    this.http = null;
+    await new Promise<void>((resolve) => {
+      srv.close(() => resolve());
+      srv.closeAllConnections();
+    });
+  }
+
+  /** Called for each subscription a closing client drops, before clientClosed. */
+  subscriptionClosing(sub: Subscription): void {
+    if (this.closingClient !== sub.client) {
+      this.closingClient = sub.client;
+      this.closingSubs = [];
+    }
+    this.closingSubs.push(sub);
+  }
+
+  /** Keeps the final state of a closed client for /connz?state=closed. */
+  clientClosed(c: Client): void {
+    const subs = this.closingClient === c ? this.closingSubs : [];
+    this.closingClient = null;
+    this.closingSubs = [];
+    const rec = openRecord(c, false, subs);
+    rec.stop = Math.max(preciseNow(), rec.lastActivity);
+    rec.reason = c.closeReason;
+    this.closed.push(rec);
+  }
+
+  private count(path: string): void {
+    this.httpReqStats.set(path, (this.httpReqStats.get(path) ?? 0) + 1);
+  }
+
+  private serve(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const url = new URL(req.url ?? "/", "http://monitor");
+    const q = url.searchParams;
+    const send = (r: Reply) => {
+      const cb = q.get("callback") ?? "";
+      const jsonp = r.jsonp && cb !== "";
+      const body = jsonp ? `${cb}(${r.body})` : r.body;
+      const type = jsonp ? "application/javascript" : r.type ?? "text/plain; charset=utf-8";
+      res.writeHead(r.status, { "Content-Type": type, "Content-Length": Buffer.byteLength(body) });
+      res.end(body);
+    };
+    if (url.pathname === MonitorPath.METRICS) {
+      this.renderMetrics().then(
+        (text) => {
+          res.writeHead(200, { "Content-Type": this.metrics.contentType });
+          res.end(text);
+        },
+        (e: unknown) => send({ status: 500, type: null, body: `metrics: ${(e as Error).message}\n`, jsonp: false }),
+      );
+      return;
+    }
+    try {
+      send(this.route(url.pathname, q));
+    } catch (e) {
+      if (!(e instanceof QueryError)) throw e;
+      send({ status: 400, type: null, body: e.message, jsonp: false });
+    }
+  }
+
+  private route(path: string, q: URLSearchParams): Reply {
+    const now = preciseNow();
+    const json = (v: unknown): Reply => ({ status: 200, type: "application/json", body: goJson(v), jsonp: true });
+    const s = this.server;
+    switch (path) {
+      case MonitorPath.ROOT:
+        this.count(MonitorPath.ROOT);
+        return { status: 200, type: "text/html; charset=utf-8", body: indexPage(), jsonp: false };
+      case MonitorPath.VARZ:
+        this.count(MonitorPath.VARZ);
+        return json(this.varz(now));
+      case MonitorPath.CONNZ: {
+        const o = parseConnzQuery(q);
+        this.count(MonitorPath.CONNZ);
+        return json(buildConnz(s.id, s.clients, this.closed, o, now));
+      }
+      case MonitorPath.ROUTEZ: {
+        const o = parseRoutezQuery(q);
+        this.count(MonitorPath.ROUTEZ);
+        return json(buildRoutez(s.id, this.routeSource?.routes() ?? [], o, now));
+      }
+      case MonitorPath.SUBSZ:
+      case MonitorPath.SUBSCRIPTIONSZ: {
+        const o = parseSubszQuery(q);
+        this.count(MonitorPath.SUBSZ);
+        return json(buildSubsz(s.id, s.sublist, o, now));
+      }
+      case MonitorPath.HEALTHZ: {
+        for (const p of ["js-enabled", "js-enabled-only", "js-server-only"]) decodeBool(q, p);
+        this.count(MonitorPath.HEALTHZ);
+        if (s.readyForConnections()) return { status: 200, type: "application/json", body: '{"status":"ok"}', jsonp: true };
+        s.log.warn(`Healthcheck failed: ${JSON.stringify(NOT_READY)}`);
+        return { status: 503, type: null, body: goJson({ status: "error", error: NOT_READY }, false), jsonp: true };
+      }
+      default:
+        return { status: 404, type: null, body: "404 page not found\n", jsonp: false };
+    }
+  }
+
+  private varz(now: number) {
+    return buildVarz({
+      server: this.server,
+      usage: this.usage,
+      routes: this.routeSource,
+      httpReqStats: this.httpReqStats,
+      configLoadTime: this.configLoadTime,
+    }, now);
+  }
+
+  /** What the standard exporter would scrape from /varz, /connz, /routez, /subsz and /healthz. */
+  private renderMetrics(): Promise<string> {
+    const s = this.server;
+    const now = preciseNow();
+    const connzDefaults = {
+      sort: SortOpt.CID, auth: false, subs: false, detail: false, offset: 0, limit: DEFAULT_CONN_LIST_SIZE,
+      cid: 0, state: ConnState.OPEN, user: "", account: "",
+    };
+    return this.metrics.render({
+      varz: this.varz(now),
+      connz: buildConnz(s.id, s.clients, this.closed, connzDefaults, now),
+      routez: buildRoutez(s.id, this.routeSource?.routes() ?? [], { subs: false, detail: false }, now),
+      subsz: buildSubsz(s.id, s.sublist, { subs: false, offset: 0, limit: 0, test: "", account: "" }, now),
+      healthy: s.readyForConnections(),
+    });
+  }
+}
+
+/** Go's net.JoinHostPort: IPv6 hosts in brackets. */
+export function joinHostPort(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** Starts monitoring when an HTTP or HTTPS port is configured; null when monitoring is off. */
+export async function startMonitoring(server: Server): Promise<Monitor | null> {
+  const o = server.opts;
+  if (o.httpPort === 0 && o.httpsPort === 0) return null;
+  const m = new Monitor(server);
+  await m.start();
+  return m;
+}
