@@ -11,6 +11,7 @@ import { CloseReason, ERR } from "./protocol/protocol-text.js";
 import type { Subscription } from "./client/subscription.js";
 import { clientInfoLine, newServerId, PROTOCOL_VERSION, type ServerInfo } from "./info.js";
 import { createLogger, type Logger } from "./log.js";
+import { startMonitoring, type Monitor } from "./monitor/monitor.js";
 import type { ServerOptions } from "./options.js";
 
 const POOL_MAX = 64;
@@ -34,6 +35,9 @@ export class Server {
   outBytes = 0;
   slowConsumers = 0;
   totalConnections = 0;
+
+  /** The HTTP(S) monitor, when http_port or https_port is set. */
+  monitor: Monitor | null = null;
 
   private listener: net.Server | null = null;
   private nextCid = 1;
@@ -63,6 +67,7 @@ export class Server {
     this.log.info(`  Git:      [not set]`);
     this.log.info(`  Name:     ${this.name}`);
     this.log.info(`  ID:       ${this.id}`);
+    this.monitor = await startMonitoring(this);
     const server = net.createServer({ noDelay: true }, (s) => this.accept(s));
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -70,6 +75,9 @@ export class Server {
         server.off("error", reject);
         resolve();
       });
+    }).catch(async (e: unknown) => {
+      await this.monitor?.stop();
+      throw e;
     });
     this.listener = server;
     this.running = true;
@@ -119,6 +127,12 @@ export class Server {
 
   removeClient(c: Client): void {
     if (this.clients.delete(c.cid)) this.log.debug(`${c.tag()} - Client connection closed: ${c.closeReason}`);
+    this.monitor?.clientClosed(c);
+  }
+
+  /** True while the client listener accepts connections (for /healthz). */
+  readyForConnections(): boolean {
+    return this.running;
   }
 
   authRequired(): boolean {
@@ -143,6 +157,8 @@ export class Server {
 
   removeSubscription(sub: Subscription): void {
     this.sublist.remove(sub);
+    // A closing client drops its subscriptions first; the monitor keeps them for /connz?state=closed.
+    if (sub.client.closed) this.monitor?.subscriptionClosing(sub);
   }
 
   beginBatch(producer: Client): void {
@@ -175,6 +191,7 @@ export class Server {
     const closed = listener ? new Promise<void>((r) => listener.close(() => r())) : Promise.resolve();
     for (const c of [...this.clients.values()]) c.close(CloseReason.SERVER_SHUTDOWN);
     await closed;
+    await this.monitor?.stop();
     this.log.info("Server Exiting..");
   }
 }
