@@ -335,6 +335,17 @@ describe("merge and validation", () => {
     assert.equal(merged("http: 8222\n", ["-a", "127.0.0.2"]).httpHost, "127.0.0.2");
   });
 
+  it("with TLS, an unset auth timeout is the TLS timeout plus one second (as nats-server's /varz shows)", () => {
+    assert.equal(merged("port: 1\n", []).authTimeout, 2000);
+    assert.equal(merged("port: 1\n", ["--tls", "--tlscert", "c", "--tlskey", "k"]).authTimeout, 3000);
+    const file = { tls: true, tlsCert: "c", tlsKey: "k", tlsTimeout: 5000 };
+    assert.equal(mergeOptions(defaultOptions(), file, {}).authTimeout, 6000);
+    assert.equal(mergeOptions(defaultOptions(), { ...file, authTimeout: 1000 }, {}).authTimeout, 1000);
+    const tls = { certFile: "c", keyFile: "k", caFile: "", verify: false, insecure: false, timeout: 4000 };
+    assert.equal(mergeOptions(defaultOptions(), { cluster: { port: 6222, tls } }, {}).cluster.authTimeout, 5000);
+    assert.equal(mergeOptions(defaultOptions(), { cluster: { port: 6222, tls, authTimeout: 500 } }, {}).cluster.authTimeout, 500);
+  });
+
   it("TLS flags replace the file's TLS settings", () => {
     const o = merged("port: 1\n", ["--tlsverify", "--tlscert", "c", "--tlskey", "k"]);
     assert.deepEqual([o.tls, o.tlsVerify, o.tlsCert, o.tlsKey, o.tlsCaCert], [true, true, "c", "k", ""]);

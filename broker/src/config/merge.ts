@@ -25,6 +25,12 @@ export function mergeOptions(defaults: ServerOptions, file: OptionOverrides, cli
   // As in nats-server, monitoring binds to the client host unless an address was given for it.
   const httpHost = cli.httpHost || file.httpHost;
   out.httpHost = httpHost ? httpHost : out.host;
+  // With TLS, an auth timeout left unset is the TLS timeout plus one second (nats-server's rule).
+  if (out.tls && file.authTimeout === undefined && cli.authTimeout === undefined) out.authTimeout = out.tlsTimeout + 1000;
+  const clusterTls = out.cluster.tls;
+  if (clusterTls && fileCluster?.authTimeout === undefined && cliCluster?.authTimeout === undefined) {
+    out.cluster.authTimeout = clusterTls.timeout + 1000;
+  }
   return out;
 }
 
