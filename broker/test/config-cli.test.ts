@@ -3,7 +3,11 @@
 
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { parseCommandLine, UsageError, USAGE, type OptionOverrides } from "../src/config/cli.js";
+import { parseCommandLine, TLS_HELP, UsageError, USAGE, type OptionOverrides } from "../src/config/cli.js";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfigFile } from "../src/config/load.js";
 
 function overrides(...argv: string[]): OptionOverrides {
   return parseCommandLine(argv).overrides;
@@ -224,6 +228,22 @@ describe("usage text", () => {
         // Only errors about the value or about TLS/-t requirements are fine here: the flag exists.
         assert.ok(!(e as Error).message.startsWith("flag provided but not defined"), `-${n}: ${(e as Error).message}`);
       }
+    }
+  });
+});
+
+describe("TLS help", () => {
+  it("shows a tls block that the loader reads", () => {
+    const block = /\n {4}tls \{[\s\S]*?\n {4}\}/.exec(TLS_HELP)?.[0] ?? "";
+    assert.ok(block.includes("cert_file") && block.includes("verify"), TLS_HELP);
+    const dir = mkdtempSync(join(tmpdir(), "skein-tlshelp-"));
+    try {
+      const p = join(dir, "t.conf");
+      writeFileSync(p, block.replace(/cert_file.*\n/, "").replace(/key_file.*\n/, "").replace(/ca_file.*\n/, "") + "\n");
+      // Without the files the loader must complain about them, and about nothing else.
+      assert.throws(() => loadConfigFile(p, { env: {} }), /'cert_file' and 'key_file' are both required$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

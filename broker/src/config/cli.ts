@@ -98,6 +98,22 @@ Common options:
         --help_tls                   Show TLS help
 `;
 
+/** What `--help_tls` prints: the tls block of a config file. */
+export const TLS_HELP = `
+TLS is configured in the tls block of a configuration file, for example:
+
+    tls {
+        cert_file: "./certs/server-cert.pem"
+        key_file:  "./certs/server-key.pem"
+        ca_file:   "./certs/ca.pem"     # CA that client certificates must chain to
+        verify:    true                 # ask clients for a certificate and verify it
+        timeout:   2                    # seconds (or a duration such as "500ms") for the handshake
+    }
+
+The same block inside cluster { ... } secures routes. The flags --tls, --tlscert, --tlskey,
+--tlsverify and --tlscacert replace the file's client TLS settings.
+`;
+
 type FlagKind = "bool" | "string" | "int";
 
 interface FlagState {
