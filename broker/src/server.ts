@@ -2,6 +2,7 @@
 // connections written to while one read chunk is handled, flushed once at its end), and counts.
 
 import net from "node:net";
+import type tls from "node:tls";
 import { Sublist } from "./subjects/sublist.js";
 import { Client } from "./client/client.js";
 import { MsgHeader } from "./client/msg-header.js";
@@ -9,6 +10,8 @@ import { OUT_BUFFER_SIZE, type Outbound } from "./client/outbound.js";
 import { Bytes } from "./client/copy.js";
 import { CloseReason, ERR } from "./protocol/protocol-text.js";
 import type { Subscription } from "./client/subscription.js";
+import { authRequired, bcryptUsers } from "./client/auth.js";
+import { secureContext, upgrade } from "./client/tls.js";
 import { clientInfoLine, newServerId, PROTOCOL_VERSION, type ServerInfo } from "./info.js";
 import { createLogger, type Logger } from "./log.js";
 import { startMonitoring, type Monitor } from "./monitor/monitor.js";
@@ -44,10 +47,34 @@ export class Server {
   private readonly pool: Bytes[] = [];
   private info: ServerInfo;
   private running = false;
+  private tlsContext: tls.SecureContext | null;
 
+  /** Throws on options it cannot run with (unreadable TLS files, bcrypt passwords). */
   constructor(public opts: ServerOptions, log?: Logger) {
     this.log = log ?? createLogger({ debug: opts.debug, trace: opts.trace, logtime: opts.logtime });
+    this.tlsContext = Server.checkOptions(opts);
     this.info = this.buildInfo();
+  }
+
+  private static checkOptions(o: ServerOptions): tls.SecureContext | null {
+    const bcrypt = bcryptUsers(o);
+    if (bcrypt.length > 0) {
+      throw new Error(`bcrypt password hashes are not supported by skein-server (users: ${bcrypt.join(", ")}); use plain passwords`);
+    }
+    return secureContext(o);
+  }
+
+  /** Applies reloadable options to the running server and its clients (SIGHUP). Throws, changing
+   * nothing, on options it cannot run with. */
+  applyOptions(next: ServerOptions): void {
+    const ctx = Server.checkOptions(next);
+    this.opts = next;
+    this.tlsContext = ctx;
+    this.info = this.buildInfo();
+    for (const c of [...this.clients.values()]) {
+      c.parser.maxControlLine = next.maxControlLine;
+      if (c.connectReceived) c.authorize();
+    }
   }
 
   get name(): string {
@@ -97,32 +124,43 @@ export class Server {
       host: o.host,
       port: this.listener ? this.port : o.port,
       headers: true,
-      auth_required: this.authRequired() ? true : undefined,
+      // With no_auth_user, clients may come in without credentials, and nats-server says no auth.
+      auth_required: this.authRequired() && o.noAuthUser === "" ? true : undefined,
+      tls_required: this.tlsContext !== null ? true : undefined,
+      tls_verify: this.tlsContext !== null && o.tlsVerify ? true : undefined,
       max_payload: o.maxPayload,
     };
     return info;
   }
 
-  private accept(socket: net.Socket): void {
+  private accept(raw: net.Socket): void {
     if (!this.running) {
-      socket.destroy();
+      raw.destroy();
       return;
     }
     const cid = this.nextCid++;
-    const c = new Client(this, socket, cid);
-    const info = clientInfoLine(this.info, cid, c.host);
+    const info = clientInfoLine(this.info, cid, stripV4Mapped(raw.remoteAddress ?? ""));
     const max = this.opts.maxConnections;
     if (max > 0 && this.clients.size >= max) {
-      c.out.sendNow(info);
-      c.sendErr(ERR.MAX_CONNECTIONS);
-      this.log.error(`${c.tag()} - maximum connections exceeded`);
-      c.close(CloseReason.MAX_CONNECTIONS);
+      raw.end(`${info}-ERR '${ERR.MAX_CONNECTIONS}'\r\n`);
+      this.log.error(`${raw.remoteAddress}:${raw.remotePort} - cid:${cid} - maximum connections exceeded`);
       return;
+    }
+    const ctx = this.tlsContext;
+    let c: Client;
+    if (ctx !== null) {
+      // INFO in plaintext, then the client starts the TLS handshake.
+      raw.write(info);
+      c = new Client(this, upgrade(raw, ctx, this.opts), cid);
+      c.awaitHandshake(this.opts.tlsTimeout);
+    } else {
+      c = new Client(this, raw, cid);
+      c.out.sendNow(info);
     }
     this.clients.set(cid, c);
     this.totalConnections++;
     this.log.debug(`${c.tag()} - Client connection created`);
-    c.begin(info);
+    c.begin();
   }
 
   removeClient(c: Client): void {
@@ -136,19 +174,7 @@ export class Server {
   }
 
   authRequired(): boolean {
-    const o = this.opts;
-    return o.username !== "" || o.authorization !== "";
-  }
-
-  /** Checks CONNECT credentials against the configured user/password or token. */
-  authenticate(c: Client, connect: Record<string, unknown>): boolean {
-    const o = this.opts;
-    if (o.authorization !== "") return connect.auth_token === o.authorization;
-    if (o.username !== "") {
-      if (connect.user !== o.username || connect.pass !== o.password) return false;
-      c.user = o.username;
-    }
-    return true;
+    return authRequired(this.opts);
   }
 
   addSubscription(sub: Subscription): void {
@@ -194,6 +220,10 @@ export class Server {
     await this.monitor?.stop();
     this.log.info("Server Exiting..");
   }
+}
+
+export function stripV4Mapped(a: string): string {
+  return a.startsWith("::ffff:") ? a.slice(7) : a;
 }
 
 export function hostPort(host: string, port: number): string {

@@ -2,14 +2,17 @@
 // pings, and closing. The outbound side (buffering, flushing, flow control) is in outbound.ts.
 
 import type { Socket } from "node:net";
+import type { TLSSocket } from "node:tls";
 import { ClientParser, type ClientOpHandler } from "../protocol/parser.js";
 import { bytesEqual } from "../protocol/bytes.js";
 import { isValidLiteralSubject, isValidSubject } from "../subjects/subject.js";
 import type { MatchResult } from "../subjects/sublist.js";
 import { Outbound } from "./outbound.js";
 import { Subscription } from "./subscription.js";
+import { authenticate, type Credentials } from "./auth.js";
+import type { Permissions } from "./permissions.js";
 import { ERR, PROTO, CloseReason } from "../protocol/protocol-text.js";
-import type { Server } from "../server.js";
+import { stripV4Mapped, type Server } from "../server.js";
 
 const enum Copy { SMALL = 48 }
 
@@ -32,6 +35,9 @@ export class Client implements ClientOpHandler {
   version = "";
   user = "";
   connectReceived = false;
+  /** CONNECT credentials, kept to check the client again when auth is reloaded. */
+  creds: Credentials = {};
+  perms: Permissions | null = null;
   closed = false;
   closeReason = "";
 
@@ -51,6 +57,7 @@ export class Client implements ClientOpHandler {
   private lastSubjLen = -1;
   private lastSubjStr = "";
   private lastResult: MatchResult<Subscription> | null = null;
+  private lastPubOk = true;
   private lastGen = -1;
 
   constructor(
@@ -70,14 +77,33 @@ export class Client implements ClientOpHandler {
     socket.on("drain", () => this.out.drained());
   }
 
-  /** Sends INFO and arms the auth and ping timers. */
-  begin(info: string): void {
-    this.out.sendNow(info);
+  /** Arms the auth and ping timers (INFO has been sent). */
+  begin(): void {
     if (this.server.authRequired()) {
       this.authTimer = setTimeout(() => this.authTimeout(), this.server.opts.authTimeout);
     }
     const pi = this.server.opts.pingInterval;
     if (pi > 0) this.pingTimer = setInterval(() => this.processPingTimer(), pi);
+  }
+
+  /** Closes the connection if its TLS handshake does not finish in time. */
+  awaitHandshake(timeout: number): void {
+    const sock = this.socket as TLSSocket;
+    let secured = false;
+    const timer = setTimeout(() => {
+      this.server.log.error(`${this.tag()} - TLS handshake timeout`);
+      this.close(CloseReason.TLS_HANDSHAKE);
+    }, timeout);
+    sock.once("secure", () => {
+      secured = true;
+      clearTimeout(timer);
+    });
+    sock.once("close", () => clearTimeout(timer));
+    sock.prependOnceListener("error", (e: Error) => {
+      if (secured) return;
+      this.server.log.error(`${this.tag()} - TLS handshake error: ${e.message}`);
+      this.close(CloseReason.TLS_HANDSHAKE);
+    });
   }
 
   private onData(chunk: Buffer): void {
@@ -110,11 +136,8 @@ export class Client implements ClientOpHandler {
     if (typeof o.version === "string") this.version = o.version;
     const proto = typeof o.protocol === "number" ? o.protocol : 0;
 
-    if (!this.server.authenticate(this, o)) {
-      this.sendErr(ERR.AUTH_VIOLATION);
-      this.server.log.error(`${this.tag()} - ${ERR.AUTH_VIOLATION_LOG}`);
-      return this.close(CloseReason.AUTH_VIOLATION);
-    }
+    this.creds = { user: o.user, pass: o.pass, auth_token: o.auth_token };
+    if (!this.authorize()) return;
     if (this.authTimer !== null) {
       clearTimeout(this.authTimer);
       this.authTimer = null;
@@ -131,6 +154,21 @@ export class Client implements ClientOpHandler {
     // As nats-server, take the time from INFO to CONNECT as the first RTT estimate.
     if (this.rtt === 0) this.rtt = Math.max(1, Date.now() - this.start.getTime());
     if (this.verbose) this.out.queueProto(PROTO.OK);
+  }
+
+  /** Checks the CONNECT credentials against the current auth options; closes the client if refused. */
+  authorize(): boolean {
+    const auth = authenticate(this.server.opts, this.creds);
+    if (auth === null) {
+      this.sendErr(ERR.AUTH_VIOLATION);
+      this.server.log.error(`${this.tag()} - ${ERR.AUTH_VIOLATION_LOG}`);
+      this.close(CloseReason.AUTH_VIOLATION);
+      return false;
+    }
+    this.user = auth.user;
+    this.perms = auth.permissions;
+    this.lastGen = -1;
+    return true;
   }
 
   processPing(): void {
@@ -154,6 +192,12 @@ export class Client implements ClientOpHandler {
     const sid = p.arg(p.argc - 1);
     if (!isValidSubject(subject) || (queue !== null && !isValidQueue(queue))) {
       this.sendErr(ERR.INVALID_SUBJECT);
+      return;
+    }
+    if (this.perms !== null && !this.perms.canSubscribe(subject, queue)) {
+      const q = queue === null ? "" : ` using queue "${queue}"`;
+      this.sendErr(`Permissions Violation for Subscription to "${subject}"${q}`);
+      this.server.log.error(`${this.tag()} - Subscription Violation - ${this.user ? `User "${this.user}", ` : ""}Subject "${subject}"${q.replace(" using queue", ", Queue:")}, SID ${sid}`);
       return;
     }
     const max = this.server.opts.maxSubscriptions;
@@ -224,6 +268,12 @@ export class Client implements ClientOpHandler {
       result = server.sublist.match(subject);
       this.rememberSubject(a, ss, se, subject, result);
     }
+    // The permission decision is cached with the subject; a denied one may still be a response.
+    if (!this.lastPubOk && !this.perms!.canPublish(this.lastSubjStr)) {
+      this.sendErr(`Permissions Violation for Publish to "${this.lastSubjStr}"`);
+      server.log.error(`${this.tag()} - Publish Violation - ${this.user ? `User "${this.user}", ` : ""}Subject "${this.lastSubjStr}"`);
+      return;
+    }
     const psubs = result.psubs;
     const qsubs = result.qsubs;
     if (psubs.length === 0 && qsubs.length === 0) {
@@ -253,6 +303,11 @@ export class Client implements ClientOpHandler {
   private deliver(sub: Subscription): boolean {
     const c = sub.client;
     if ((c === this && !this.echo) || c.closed) return false;
+    const perms = c.perms;
+    if (perms !== null) {
+      if (perms.hasSubDeny && perms.deliveryDenied(this.lastSubjStr)) return false;
+      if (perms.response !== null && this.parser.hasReply()) perms.allowReply(this.parser.arg(1));
+    }
     const n = ++sub.delivered;
     if (sub.max > 0 && n >= sub.max) {
       // At the limit the message still goes out; past it the subscription is already gone.
@@ -271,12 +326,8 @@ export class Client implements ClientOpHandler {
     this.lastSubjLen = len;
     this.lastSubjStr = subject;
     this.lastResult = result;
+    this.lastPubOk = this.perms === null || this.perms.allowsPublish(subject);
     this.lastGen = this.server.sublist.genid;
-  }
-
-  /** The last published subject (latin1), for tests and debugging. */
-  get lastSubject(): string {
-    return this.lastSubjStr;
   }
 
   private sendNoResponders(): void {
@@ -357,10 +408,6 @@ export class Client implements ClientOpHandler {
   tag(): string {
     return `${this.host}:${this.port} - cid:${this.cid}`;
   }
-}
-
-function stripV4Mapped(a: string): string {
-  return a.startsWith("::ffff:") ? a.slice(7) : a;
 }
 
 function isValidQueue(q: string): boolean {

@@ -39,4 +39,5 @@ export const CloseReason = {
   MAX_PAYLOAD: "Maximum Message Payload Exceeded",
   MAX_CONTROL_LINE: "maximum control line exceeded",
   SERVER_SHUTDOWN: "Server Shutdown",
+  TLS_HANDSHAKE: "TLS Handshake Failure",
 } as const;

@@ -34,7 +34,8 @@ export function isValidLiteralSubject(s: string): boolean {
   return true;
 }
 
-/** True when the literal subject `subject` is matched by the (possibly wildcard) `filter`. */
+/** True when `filter` matches the tokens of `subject`, taken literally (a '*' or '>' token in
+ * `subject` is matched like any other token, as nats-server's sublist matches them). */
 export function subjectMatches(filter: string, subject: string): boolean {
   const f = filter.split(".");
   const t = subject.split(".");
