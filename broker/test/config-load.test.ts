@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { parseCommandLine, type OptionOverrides } from "../src/config/cli.js";
 import { checkConfigFile, loadConfigFile, mergeOptions, validateOptions, type LoadedConfig } from "../src/config/load.js";
 import { ConfigError } from "../src/config/values.js";
+import { formatGoDuration, parseGoDuration } from "../src/config/duration.js";
 import { defaultOptions, type ServerOptions } from "../src/options.js";
 
 let dir: string;
@@ -375,4 +376,25 @@ describe("merge and validation", () => {
     const o = merged("authorization { users: [{user: a, password: b}] }\n", ["--user", "x", "--pass", "y"]);
     assert.deepEqual(validateOptions(o).map((p) => p.message), ["Can not have a single user/pass and a users array"]);
   });
+});
+
+describe("Go durations", () => {
+  const parsed: [string, number][] = [
+    ["0", 0], ["2s", 2000], ["1m30s", 90_000], ["1.5h", 5_400_000], [".5s", 500], ["1h2m3.5s", 3_723_500],
+    ["+5s", 5000], ["-5s", -5000], ["300ms", 300], ["1500us", 1.5], ["1500µs", 1.5], ["2000000ns", 2],
+  ];
+  for (const [text, ms] of parsed) it(`parses ${text}`, () => assert.equal(parseGoDuration(text), ms));
+
+  const bad: [string, string][] = [
+    ["", 'time: invalid duration ""'], ["5", 'time: missing unit in duration "5"'],
+    ["5 s", 'time: unknown unit " s" in duration "5 s"'], ["s", 'time: invalid duration "s"'],
+    ["1d", 'time: unknown unit "d" in duration "1d"'], [".s", 'time: invalid duration ".s"'],
+  ];
+  for (const [text, message] of bad) it(`rejects ${JSON.stringify(text)}`, () => assert.throws(() => parseGoDuration(text), { message }));
+
+  const formatted: [number, string][] = [
+    [0, "0s"], [2000, "2s"], [90_000, "1m30s"], [1500, "1.5s"], [60_000, "1m0s"], [3_600_000, "1h0m0s"],
+    [300, "300ms"], [0.5, "500µs"], [-5000, "-5s"],
+  ];
+  for (const [ms, text] of formatted) it(`formats ${ms} ms as ${text}`, () => assert.equal(formatGoDuration(ms), text));
 });
