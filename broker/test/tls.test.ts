@@ -1,0 +1,97 @@
+// Client TLS with certificates made at run time: plaintext INFO with tls_required, then the
+// handshake; the official client talks over it; `verify` demands a client certificate; a client
+// that never starts the handshake is cut after the TLS timeout. Same config on both servers.
+
+import { test, before } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connect } from "@nats-io/transport-node";
+import { RawClient } from "./harness/raw-client.js";
+import { SERVER_KINDS, skipReason } from "./harness/servers.js";
+import { startWithConfig } from "./support/config-server.js";
+
+const dir = mkdtempSync(join(tmpdir(), "skein-tls-"));
+const f = (n: string): string => join(dir, n);
+
+function openssl(...args: string[]): void {
+  execFileSync("openssl", args, { stdio: "pipe" });
+}
+
+before(() => {
+  openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", f("ca-key.pem"), "-out", f("ca.pem"),
+    "-subj", "/CN=skein-test-ca", "-days", "1");
+  for (const [name, cn, ext] of [
+    ["server", "localhost", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+    ["client", "client", "extendedKeyUsage=clientAuth"],
+  ] as const) {
+    writeFileSync(f(`${name}.ext`), `${ext}\n`);
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f(`${name}-key.pem`), "-out", f(`${name}.csr`), "-subj", `/CN=${cn}`);
+    openssl("x509", "-req", "-in", f(`${name}.csr`), "-CA", f("ca.pem"), "-CAkey", f("ca-key.pem"), "-CAcreateserial",
+      "-out", f(`${name}.pem`), "-days", "1", "-extfile", f(`${name}.ext`));
+  }
+});
+
+const noOpenssl = (() => {
+  try {
+    execFileSync("openssl", ["version"], { stdio: "pipe" });
+    return undefined;
+  } catch {
+    return "openssl is not installed";
+  }
+})();
+
+function tlsConf(verify: boolean): string {
+  return `tls { cert_file: "${f("server.pem")}", key_file: "${f("server-key.pem")}", ca_file: "${f("ca.pem")}", verify: ${verify}, timeout: 0.5 }`;
+}
+
+for (const kind of SERVER_KINDS) {
+  const skip = skipReason(kind) ?? noOpenssl ?? false;
+
+  test(`TLS: plaintext INFO says tls_required, then the official client works over TLS [${kind}]`, { skip, timeout: 30_000 }, async () => {
+    const s = await startWithConfig(kind, tlsConf(false), dir);
+    try {
+      const raw = await RawClient.connect(s.port, "127.0.0.1", false);
+      const info = JSON.parse((await raw.expect(/^INFO (.*) \r\n/))[1]!) as Record<string, unknown>;
+      assert.equal(info["tls_required"], true);
+      raw.close();
+      const nc = await connect({ servers: s.url, tls: { caFile: f("ca.pem") } });
+      const sub = nc.subscribe("tls.test", { max: 1 });
+      nc.publish("tls.test", "secret");
+      for await (const m of sub) assert.equal(m.string(), "secret");
+      await nc.close();
+    } finally {
+      await s.stop();
+    }
+  });
+
+  test(`TLS verify: a client certificate signed by the CA is required [${kind}]`, { skip, timeout: 30_000 }, async () => {
+    const s = await startWithConfig(kind, tlsConf(true), dir);
+    try {
+      await assert.rejects(connect({ servers: s.url, tls: { caFile: f("ca.pem") }, reconnect: false }));
+      const nc = await connect({
+        servers: s.url,
+        tls: { caFile: f("ca.pem"), certFile: f("client.pem"), keyFile: f("client-key.pem") },
+      });
+      const r = nc.subscribe("v", { max: 1 });
+      nc.publish("v", "ok");
+      for await (const m of r) assert.equal(m.string(), "ok");
+      await nc.close();
+    } finally {
+      await s.stop();
+    }
+  });
+
+  test(`TLS timeout: a client that never starts the handshake is closed [${kind}]`, { skip, timeout: 30_000 }, async () => {
+    const s = await startWithConfig(kind, tlsConf(false), dir);
+    try {
+      const raw = await RawClient.connect(s.port, "127.0.0.1", false);
+      await raw.expect(/^INFO .*\r\n/);
+      await raw.expectClosed(5000);
+    } finally {
+      await s.stop();
+    }
+  });
+}
