@@ -43,6 +43,11 @@ export interface ConnRecord {
   tlsCipher: string;
   user: string;
   subs: SubDetail[];
+  /**
+   * Closed connections only: nats-server stores the detailed list in its closed record the first
+   * time a plain `subs=detail` request lists it, and shows it on every later request.
+   */
+  detailKept: boolean;
 }
 
 export interface ConnInfo {
@@ -123,6 +128,7 @@ export function openRecord(c: Client, withSubs: boolean, closedSubs?: readonly S
     tlsCipher: tls.cipher,
     user: c.user,
     subs,
+    detailKept: false,
   };
 }
 
@@ -162,8 +168,8 @@ export function formatConn(r: ConnRecord, now: number, o: FormatOptions): ConnIn
   if (r.tlsCipher !== "") ci.tls_cipher_suite = r.tlsCipher;
   if (o.auth && r.user !== "") ci.authorized_user = latin1ToUtf8(r.user);
   if (r.subs.length > 0) {
-    if (o.detail) ci.subscriptions_list_detail = r.subs;
-    else if (o.subs) ci.subscriptions_list = r.subs.map((d) => d.subject);
+    if (o.subs) ci.subscriptions_list = r.subs.map((d) => d.subject);
+    if (o.detail || r.detailKept) ci.subscriptions_list_detail = r.subs;
   }
   return ci;
 }

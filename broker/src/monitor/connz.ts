@@ -111,7 +111,8 @@ function comparator(sort: SortOpt, now: number): Compare {
     case SortOpt.LAST:
       return desc((r) => r.lastActivity);
     case SortOpt.IDLE:
-      return desc((r) => now - r.lastActivity);
+      // nats-server 2.9 lists the least idle first (checked against it in monitor-compat.test.ts).
+      return (a, b) => (now - a.lastActivity) - (now - b.lastActivity);
     case SortOpt.UPTIME:
       return (a, b) => ((a.stop ?? now) - a.start) - ((b.stop ?? now) - b.start);
     case SortOpt.STOP:
@@ -153,8 +154,10 @@ export function buildConnz(
       entries.push({ rec: openRecord(c, false), client: c });
     }
   }
+  const keepDetail = o.detail && !o.auth;
   for (const r of closedList) {
     if (o.user !== "" && r.user !== o.user) continue;
+    if (keepDetail) r.detailKept = true;
     entries.push({ rec: r, client: null });
   }
 
