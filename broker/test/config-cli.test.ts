@@ -125,6 +125,7 @@ describe("non-option flags", () => {
     assert.deepEqual(parseCommandLine(["--signal=stop=/var/run/x.pid"]).signal, { command: "stop", pid: "/var/run/x.pid" });
     for (const c of ["quit", "term", "reopen"]) assert.equal(parseCommandLine(["-sl", c]).signal?.command, c);
     assert.throws(() => parseCommandLine(["-sl", "foo"]), { message: 'unknown signal "foo"' });
+    assert.throws(() => parseCommandLine(["--signal=RELOAD=1"]), { message: 'unknown signal "RELOAD"' });
   });
 
   it("JetStream and profiling flags are accepted with a warning", () => {

@@ -206,7 +206,7 @@ function parseGoInt(s: string): number | undefined {
 
 function parseSignal(v: string): SignalRequest {
   const eq = v.indexOf("=");
-  const command = (eq >= 0 ? v.slice(0, eq) : v).toLowerCase();
+  const command = eq >= 0 ? v.slice(0, eq) : v; // case-sensitive, as in nats-server
   if (!(SIGNAL_COMMANDS as readonly string[]).includes(command)) {
     throw new UsageError(`unknown signal "${command}"`);
   }
