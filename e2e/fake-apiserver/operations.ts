@@ -228,6 +228,10 @@ export class Operations {
     const m = meta(o);
     const om = meta(old);
     const rv = str(m.resourceVersion);
+    if ((rv === undefined || rv === "") && (t.custom || t.plural === "customresourcedefinitions")) {
+      // Custom resources and CRDs do not allow unconditional updates.
+      throw invalid(t.plural, t.group, name, [{ field: "metadata.resourceVersion", type: "Invalid value", rawValue: "0x0", detail: "must be specified for an update" }]);
+    }
     if (rv !== undefined && rv !== "" && rv !== str(om.resourceVersion)) throw conflict(t.plural, t.group, name);
     if (str(m.uid) && m.uid !== om.uid) {
       throw conflict(t.plural, t.group, name, `Precondition failed: UID in precondition: ${str(m.uid)}, UID in object meta: ${str(om.uid)}`);

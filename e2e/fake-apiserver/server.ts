@@ -37,7 +37,7 @@ export class FakeApiCore {
   constructor(opts: CoreOptions = {}) {
     const hooks = builtinHooks();
     hooks.set(storageKey({ group: "apiextensions.k8s.io", plural: "customresourcedefinitions" }), crdHooks());
-    this.ops = new Operations(this.store, this.registry, hooks, (t, o) => validateCustomResource(t, o));
+    this.ops = new Operations(this.store, this.registry, hooks, (t, o, old) => validateCustomResource(t, o, old));
     this.gc = new GarbageCollector(this.store, this.registry, this.ops);
     this.watches = new WatchHub(this.store, this.ops, opts.bookmarkIntervalMs ?? 60_000);
     this.ops.afterWrite.push((t, o, removed) => {

@@ -43,11 +43,18 @@ export function conflict(plural: string, group: string, name: string, why?: stri
   { name, group: group || undefined, kind: plural });
 }
 
-export interface FieldError { field: string; type: "Invalid value" | "Required value" | "Forbidden" | "Unsupported value" | "Duplicate value" | "Too long" | "Too many"; detail: string; value?: unknown }
+export interface FieldError {
+  field: string;
+  type: "Invalid value" | "Required value" | "Forbidden" | "Unsupported value" | "Duplicate value" | "Too long" | "Too many";
+  detail: string;
+  value?: unknown;
+  /** The value exactly as Go prints it, when that is not JSON-like (e.g. `0x0` for a uint64). */
+  rawValue?: string;
+}
 
 function causeText(e: FieldError): string {
   if (e.type === "Invalid value" || e.type === "Unsupported value" || e.type === "Duplicate value") {
-    return `${e.field}: ${e.type}: ${formatValue(e.value)}: ${e.detail}`;
+    return `${e.field}: ${e.type}: ${e.rawValue ?? formatValue(e.value)}: ${e.detail}`;
   }
   return e.detail ? `${e.field}: ${e.type}: ${e.detail}` : `${e.field}: ${e.type}`;
 }

@@ -4,6 +4,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { isObject, type JsonObject } from "./json.js";
 import type { ResourceType } from "./registry.js";
 import type { FieldError } from "./status.js";
+import { CelError, compile, evaluate, usesOldSelf } from "./cel.js";
 
 const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
 const compiled = new WeakMap<JsonObject, ValidateFunction>();
@@ -142,11 +143,60 @@ function toFieldError(e: ErrorObject, root: unknown): FieldError | undefined {
   }
 }
 
+const CEL_REASONS: Record<string, FieldError["type"]> = {
+  FieldValueInvalid: "Invalid value", FieldValueForbidden: "Forbidden", FieldValueRequired: "Required value", FieldValueDuplicate: "Duplicate value",
+};
+
+function join(path: string, f: string): string {
+  if (f.startsWith("[")) return path + f;
+  return path ? `${path}.${f}` : f;
+}
+
+/** Evaluates `x-kubernetes-validations` rules (CEL) wherever the value exists; transition rules need the old value. */
+function celRules(value: unknown, old: unknown, schema: unknown, path: string, errs: FieldError[]): void {
+  if (value === undefined || !isObject(schema)) return;
+  const rules = Array.isArray(schema["x-kubernetes-validations"]) ? schema["x-kubernetes-validations"].filter(isObject) : [];
+  for (const r of rules) {
+    const rule = typeof r.rule === "string" ? r.rule : "";
+    if (usesOldSelf(rule) && old === undefined && r.optionalOldSelf !== true) continue;
+    const type = typeof schema.type === "string" ? schema.type : "object";
+    const at = typeof r.fieldPath === "string" ? join(path, r.fieldPath.replace(/^\./, "")) : path;
+    let ok: unknown;
+    try {
+      ok = evaluate(compile(rule), { self: value, oldSelf: old });
+    } catch (e) {
+      if (!(e instanceof CelError) || /^(undeclared reference|unexpected|expected|unterminated)/.test(e.message)) continue; // not evaluable here
+      errs.push({ field: at, type: "Invalid value", value: type, detail: `${e.message} evaluating rule: ${rule}` });
+      continue;
+    }
+    if (ok === true) continue;
+    let message = typeof r.message === "string" ? r.message : `failed rule: ${rule}`;
+    if (typeof r.messageExpression === "string") {
+      try {
+        const m = evaluate(compile(r.messageExpression), { self: value, oldSelf: old });
+        if (typeof m === "string" && m !== "") message = m;
+      } catch { /* keep message */ }
+    }
+    const kind = CEL_REASONS[typeof r.reason === "string" ? r.reason : "FieldValueInvalid"] ?? "Invalid value";
+    errs.push(kind === "Invalid value" || kind === "Duplicate value" ? { field: at, type: kind, value: type, detail: message } : { field: at, type: kind, detail: message });
+  }
+  if (isObject(value)) {
+    const props = isObject(schema.properties) ? schema.properties : {};
+    const oldObj = isObject(old) ? old : undefined;
+    for (const [k, v] of Object.entries(value)) {
+      const ps = k in props ? props[k] : schema.additionalProperties;
+      celRules(v, oldObj?.[k], ps, join(path, k), errs);
+    }
+  } else if (Array.isArray(value)) {
+    value.forEach((item, i) => celRules(item, undefined, schema.items, `${path}[${i}]`, errs));
+  }
+}
+
 /**
  * Defaults, prunes and validates a custom resource in place. `unknown` lists the pruned fields, so the
  * caller can honour fieldValidation (Strict refuses them, Warn reports them).
  */
-export function validateCustomResource(t: ResourceType, o: JsonObject): { errors: FieldError[]; warnings: string[]; unknown: string[] } {
+export function validateCustomResource(t: ResourceType, o: JsonObject, old?: JsonObject): { errors: FieldError[]; warnings: string[]; unknown: string[] } {
   const schema = t.custom?.schema;
   if (!schema) return { errors: [], warnings: [], unknown: [] };
   const unknown: string[] = [];
@@ -169,6 +219,10 @@ export function validateCustomResource(t: ResourceType, o: JsonObject): { errors
       const k = `${fe.field}|${fe.type}|${fe.detail}`;
       if (!seen.has(k)) { seen.add(k); errors.push(fe); }
     }
+  }
+  if (errors.length === 0) {
+    const props = isObject(schema.properties) ? schema.properties : {};
+    for (const [k, v] of Object.entries(o)) if (k !== "metadata" && k in props) celRules(v, old?.[k], props[k], k, errors);
   }
   return { errors, warnings: [], unknown };
 }

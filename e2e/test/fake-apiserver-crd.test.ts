@@ -73,6 +73,23 @@ test("an invalid spec is refused with 422 naming the field, in the API server's 
   assert.equal(missing.status.message, 'NatsCluster.skein.dev "nospec" is invalid: spec: Required value');
 });
 
+test("x-kubernetes-validations (CEL) rules of the CRD are enforced with their messages", async () => {
+  const e = await failure(() => create("cel", { size: 1, natsConfig: { maxPayload: 2000, maxPending: 1000 } }));
+  assert.equal(e.code, 422);
+  assert.equal(e.status.message, 'NatsCluster.skein.dev "cel" is invalid: spec.natsConfig: Invalid value: "object": maxPayload cannot be higher than maxPending');
+  const routes = await failure(() => create("cel2", { size: 1, extraRoutes: [{ cluster: "a" }, { cluster: "b", route: "nats://x:6222" }] }));
+  assert.equal(routes.status.message, 'NatsCluster.skein.dev "cel2" is invalid: spec.extraRoutes[1]: Invalid value: "object": set exactly one of cluster and route');
+  const ok = await create("cel3", { size: 1, natsConfig: { maxPayload: 1000, maxPending: 2000 }, extraRoutes: [{ cluster: "a" }] });
+  assert.equal(ok.spec.natsConfig.maxPayload, 1000);
+});
+
+test("custom resources refuse an update without resourceVersion, as the API server does", async () => {
+  await create("unconditional");
+  const e = await failure(() => h.custom.replaceNamespacedCustomObject({ ...G, namespace: "default", name: "unconditional", body: nc("unconditional", { size: 2 }) }));
+  assert.equal(e.code, 422);
+  assert.equal(e.status.message, 'natsclusters.skein.dev "unconditional" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update');
+});
+
 test("unknown fields are pruned, or refused with fieldValidation=Strict", async () => {
   const o = await create("pruned", { size: 1, bogus: true, natsConfig: { debug: true, nope: 1 } });
   assert.equal(o.spec.bogus, undefined);
