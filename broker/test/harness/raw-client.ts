@@ -270,6 +270,11 @@ export class RawClient {
     }
   }
 
+  /** Removes the last n unread bytes (a sync marker the caller added itself). */
+  dropTail(n: number): void {
+    this.buf = this.buf.subarray(0, Math.max(0, this.buf.length - n));
+  }
+
   private consume(n: number): void {
     this.buf = this.buf.subarray(n);
   }

@@ -8,6 +8,57 @@ export interface Transcript {
   closed: boolean;
 }
 
+export interface ScenarioStep {
+  client: number;
+  send: string;
+}
+
+/**
+ * Runs a scenario over several connections: each step's bytes go to one client, followed by a PING
+ * whose PONG (or the connection's close) ends the step, so the steps happen in order. Returns each
+ * client's transcript once every connection has gone quiet.
+ */
+export async function recordScenario(port: number, clients: number, steps: readonly ScenarioStep[]): Promise<Transcript[]> {
+  const cs: RawClient[] = [];
+  try {
+    for (let i = 0; i < clients; i++) cs.push(await RawClient.connect(port));
+    for (const step of steps) {
+      const c = cs[step.client];
+      if (!c) throw new Error(`scenario step for client ${step.client} of ${clients}`);
+      if (c.closed) continue;
+      c.send(`${step.send}PING\r\n`);
+      await waitForPongOrClose(c);
+      // Give deliveries to the other connections time to land before the next step.
+      for (const other of cs) if (other !== c && !other.closed) await syncQuietly(other);
+    }
+    for (const c of cs) if (!c.closed) await syncQuietly(c);
+    return cs.map((c) => ({ reply: c.pending, closed: c.closed }));
+  } finally {
+    for (const c of cs) c.close();
+  }
+}
+
+async function waitForPongOrClose(c: RawClient): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!c.closed && !c.pending.endsWith("PONG\r\n") && Date.now() < deadline) await sleep(5);
+}
+
+/** Waits until what the server queued for this connection before now has arrived. */
+async function syncQuietly(c: RawClient): Promise<void> {
+  // The marker PING's PONG is removed again, so it does not show in the transcript.
+  const before = c.pending;
+  c.send("PING\r\n");
+  const deadline = Date.now() + 5000;
+  while (!c.closed && Date.now() < deadline) {
+    const now = c.pending;
+    if (now.length >= before.length + 6 && now.endsWith("PONG\r\n")) {
+      c.dropTail(6);
+      return;
+    }
+    await sleep(5);
+  }
+}
+
 /**
  * Sends the session (chunks with a short pause between them) and records the reply until the server
  * closes the connection, or the reply ends in PONG and stays quiet briefly, or nothing arrives for
