@@ -105,8 +105,6 @@ export class Controller {
   /** Resolves when the queue has nothing to do (timers for retries excluded). */
   async whenIdle(): Promise<void> { await this.queue?.whenIdle(); }
 
-  get active(): boolean { return this.queue !== undefined; }
-
   private async handle(key: string): Promise<void> {
     const { metrics, log } = this.opts;
     const end = metrics.reconcileDuration.startTimer();

@@ -55,13 +55,7 @@ export const isNotFound = (err: unknown): boolean => httpStatus(err) === 404;
 export const isAlreadyExists = (err: unknown): boolean => httpStatus(err) === 409 && statusReason(err) === "AlreadyExists";
 export const isConflict = (err: unknown): boolean => httpStatus(err) === 409 && !isAlreadyExists(err);
 
-/** Errors worth retrying: conflicts, throttling, server errors, and failures with no HTTP status (network). */
-export function isRetriable(err: unknown): boolean {
-  const s = httpStatus(err);
-  return s === undefined || s === 409 || s === 429 || s >= 500;
-}
-
-/** Read, list, create, replace and delete for one namespaced kind. */
+/** Read, list, create and replace for one namespaced kind. */
 export interface KindClient<T extends KubeObject = KubeObject> {
   info: KindInfo;
   /** Watch path: one namespace, or all namespaces when `namespace` is undefined. */
@@ -70,7 +64,6 @@ export interface KindClient<T extends KubeObject = KubeObject> {
   read(namespace: string, name: string): Promise<T>;
   create(namespace: string, body: T): Promise<T>;
   replace(namespace: string, name: string, body: T): Promise<T>;
-  delete(namespace: string, name: string): Promise<void>;
 }
 
 function basePath(apiVersion: string): string { return apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`; }
@@ -88,7 +81,6 @@ interface TypedCalls {
   read(p: { namespace: string; name: string }): Promise<unknown>;
   create(p: { namespace: string; body: never }): Promise<unknown>;
   replace(p: { namespace: string; name: string; body: never }): Promise<unknown>;
-  del(p: { namespace: string; name: string }): Promise<unknown>;
 }
 
 function kindClient<T extends KubeObject>(info: KindInfo, calls: TypedCalls, count: WriteCounter): KindClient<T> {
@@ -107,10 +99,6 @@ function kindClient<T extends KubeObject>(info: KindInfo, calls: TypedCalls, cou
     async replace(namespace, name, body) {
       count("update", info.plural);
       return toWire(await calls.replace({ namespace, name, body: body as never })) as T;
-    },
-    async delete(namespace, name) {
-      count("delete", info.plural);
-      await calls.del({ namespace, name });
     },
   };
 }
@@ -140,33 +128,33 @@ export class KubeApi {
     this.configMaps = kindClient({ kind: "ConfigMap", apiVersion: "v1", plural: "configmaps" }, {
       listNs: (p) => core.listNamespacedConfigMap(p), listAll: (p) => core.listConfigMapForAllNamespaces(p),
       read: (p) => core.readNamespacedConfigMap(p), create: (p) => core.createNamespacedConfigMap(p),
-      replace: (p) => core.replaceNamespacedConfigMap(p), del: (p) => core.deleteNamespacedConfigMap(p),
+      replace: (p) => core.replaceNamespacedConfigMap(p),
     }, count);
     this.secrets = kindClient({ kind: "Secret", apiVersion: "v1", plural: "secrets" }, {
       listNs: (p) => core.listNamespacedSecret(p), listAll: (p) => core.listSecretForAllNamespaces(p),
       read: (p) => core.readNamespacedSecret(p), create: (p) => core.createNamespacedSecret(p),
-      replace: (p) => core.replaceNamespacedSecret(p), del: (p) => core.deleteNamespacedSecret(p),
+      replace: (p) => core.replaceNamespacedSecret(p),
     }, count);
     this.services = kindClient({ kind: "Service", apiVersion: "v1", plural: "services" }, {
       listNs: (p) => core.listNamespacedService(p), listAll: (p) => core.listServiceForAllNamespaces(p),
       read: (p) => core.readNamespacedService(p), create: (p) => core.createNamespacedService(p),
-      replace: (p) => core.replaceNamespacedService(p), del: (p) => core.deleteNamespacedService(p),
+      replace: (p) => core.replaceNamespacedService(p),
     }, count);
     this.statefulSets = kindClient({ kind: "StatefulSet", apiVersion: "apps/v1", plural: "statefulsets" }, {
       listNs: (p) => apps.listNamespacedStatefulSet(p), listAll: (p) => apps.listStatefulSetForAllNamespaces(p),
       read: (p) => apps.readNamespacedStatefulSet(p), create: (p) => apps.createNamespacedStatefulSet(p),
-      replace: (p) => apps.replaceNamespacedStatefulSet(p), del: (p) => apps.deleteNamespacedStatefulSet(p),
+      replace: (p) => apps.replaceNamespacedStatefulSet(p),
     }, count);
     this.podDisruptionBudgets = kindClient({ kind: "PodDisruptionBudget", apiVersion: "policy/v1", plural: "poddisruptionbudgets" }, {
       listNs: (p) => policy.listNamespacedPodDisruptionBudget(p), listAll: (p) => policy.listPodDisruptionBudgetForAllNamespaces(p),
       read: (p) => policy.readNamespacedPodDisruptionBudget(p), create: (p) => policy.createNamespacedPodDisruptionBudget(p),
-      replace: (p) => policy.replaceNamespacedPodDisruptionBudget(p), del: (p) => policy.deleteNamespacedPodDisruptionBudget(p),
+      replace: (p) => policy.replaceNamespacedPodDisruptionBudget(p),
     }, count);
     const coordination = this.coordination;
     this.leases = kindClient({ kind: "Lease", apiVersion: "coordination.k8s.io/v1", plural: "leases" }, {
       listNs: (p) => coordination.listNamespacedLease(p), listAll: (p) => coordination.listLeaseForAllNamespaces(p),
       read: (p) => coordination.readNamespacedLease(p), create: (p) => coordination.createNamespacedLease(p),
-      replace: (p) => coordination.replaceNamespacedLease(p), del: (p) => coordination.deleteNamespacedLease(p),
+      replace: (p) => coordination.replaceNamespacedLease(p),
     }, count);
   }
 
