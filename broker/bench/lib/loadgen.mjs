@@ -4,8 +4,8 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { spawnTuned, eachLine, sleep } from "./proc.mjs";
-import { serversCpuMs, serversPeakKiB, serversWaitMs, serverTrouble } from "./servers.mjs";
-import { memKiB } from "./proc.mjs";
+import { serversCpuMs, serversPeakKiB, serverTrouble } from "./servers.mjs";
+import { memKiB, cpuBusyMs } from "./proc.mjs";
 
 const TOOLS = ["loadgen", "idleconns"];
 
@@ -38,8 +38,8 @@ export function buildTools(benchDir, log) {
 }
 
 /** Runs a child and hands each JSON line of its stdout to onEvent. */
-function runJsonChild(argv, cpu, timeoutMs, onEvent) {
-  const child = spawnTuned(argv, { cpu, stdin: "pipe" });
+function runJsonChild(argv, { cpu, nice }, timeoutMs, onEvent) {
+  const child = spawnTuned(argv, { cpu, nice, stdin: "pipe" });
   const stderr = [];
   eachLine(child.stderr, (line) => stderr.push(line));
   let failure = null;
@@ -70,9 +70,11 @@ function runJsonChild(argv, cpu, timeoutMs, onEvent) {
 /**
  * Runs one scenario against a started group of servers. The server CPU is read
  * when the loadgen reports ready and again when it reports its result, so
- * connection setup and teardown are not counted.
+ * connection setup and teardown are not counted. otherLoadPct is the CPU that
+ * other processes used meanwhile, on the servers' CPU (serverCpu) or, when not
+ * pinned, on the whole machine, in percent of one core.
  */
-export async function runScenario(bin, scenario, servers, { msgs, timeoutSec, cpu }) {
+export async function runScenario(bin, scenario, servers, { msgs, timeoutSec, cpu, nice, serverCpu }) {
   const pubUrl = servers[scenario.pubNode ?? 0].url;
   const subUrl = servers[scenario.subNode ?? 0].url;
   const argv = [
@@ -89,20 +91,22 @@ export async function runScenario(bin, scenario, servers, { msgs, timeoutSec, cp
   ];
   if (scenario.queue) argv.push(`-queue=${scenario.queue}`);
   let cpu0 = 0;
-  let wait0 = 0;
+  let busy0 = 0;
   let t0 = 0;
   let out = null;
-  await runJsonChild(argv, cpu, (timeoutSec + 60) * 1000, (event, child) => {
+  await runJsonChild(argv, { cpu, nice }, (timeoutSec + 60) * 1000, (event, child) => {
     if (event.event === "ready") {
       cpu0 = serversCpuMs(servers);
-      wait0 = serversWaitMs(servers);
+      busy0 = cpuBusyMs(serverCpu);
       t0 = performance.now();
       child.stdin.write("go\n");
     } else if (event.event === "result") {
+      const serverCpuMs = serversCpuMs(servers) - cpu0;
+      const ours = serverCpuMs + (serverCpu === null ? event.client_cpu_secs * 1000 : 0);
       out = {
         result: event,
-        serverCpuMs: serversCpuMs(servers) - cpu0,
-        serverWaitPct: ((serversWaitMs(servers) - wait0) * 100) / (performance.now() - t0),
+        serverCpuMs,
+        otherLoadPct: Math.max(0, ((cpuBusyMs(serverCpu) - busy0 - ours) * 100) / (performance.now() - t0)),
         peakKiB: serversPeakKiB(servers),
       };
       child.stdin.end("\n");
@@ -127,11 +131,11 @@ async function settledRss(pid) {
 }
 
 /** Opens n idle connections to one server and measures its RSS growth. */
-export async function measureIdle(bin, server, n, cpu) {
+export async function measureIdle(bin, server, n, cpu, nice) {
   const before = await settledRss(server.pid);
   let out = null;
   const argv = [bin, `-addr=127.0.0.1:${server.port}`, `-n=${n}`];
-  await runJsonChild(argv, cpu, 180000, async (event, child) => {
+  await runJsonChild(argv, { cpu, nice }, 180000, async (event, child) => {
     if (event.event !== "ready") return;
     if (event.failed > 0) {
       child.stdin.end("\n");

@@ -2,7 +2,7 @@
 // optionally, pinned to one CPU with taskset. Reads CPU time and memory of a
 // running process from /proc.
 import { spawn, execFileSync } from "node:child_process";
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync } from "node:fs";
 
 const live = new Set();
 
@@ -42,13 +42,20 @@ export function hasTaskset() {
  * Spawns argv through bash so that the open-file limit can be raised first
  * (to 65536 when allowed, else to the hard limit). `exec` keeps the pid, so
  * child.pid is the pid of the measured program itself. cpu: a CPU list for
- * taskset, or null.
+ * taskset, or null. nice: a niceness, or null. With the kernel's autogroup
+ * scheduling, niceness only ranks processes within one session, and every
+ * shell on the machine is its own session; so a niced child gets a session of
+ * its own (setsid) and that session's autogroup gets the niceness too.
  */
-export function spawnTuned(argv, { cpu = null, stdin = "ignore" } = {}) {
-  const pin = cpu === null ? [] : ["taskset", "-c", String(cpu)];
-  const script = 'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$@"';
-  const child = spawn("bash", ["-c", script, "bench", ...pin, ...argv], {
+export function spawnTuned(argv, { cpu = null, nice = null, stdin = "ignore" } = {}) {
+  const prefix = [];
+  if (nice !== null) prefix.push("nice", "-n", String(nice));
+  if (cpu !== null) prefix.push("taskset", "-c", String(cpu));
+  const autogroup = nice === null ? "" : `echo ${nice} > /proc/self/autogroup 2>/dev/null; `;
+  const script = `${autogroup}ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$@"`;
+  const child = spawn("bash", ["-c", script, "bench", ...prefix, ...argv], {
     stdio: [stdin, "pipe", "pipe"],
+    detached: nice !== null,
   });
   live.add(child);
   child.exited = new Promise((resolve) => {
@@ -69,20 +76,16 @@ export function cpuMs(pid) {
 }
 
 /**
- * Time the process's threads spent runnable but waiting for a CPU, in ms
- * (second field of /proc/PID/task/TID/schedstat). High values mean other load
- * on the machine was taking the CPU away from the measured process.
+ * Busy time of one CPU (or of all CPUs when cpu is null) since boot, in ms,
+ * from /proc/stat: everything but idle and iowait.
  */
-export function runqueueWaitMs(pid) {
-  let ns = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[1]);
-    } catch {
-      // the thread exited between the listing and the read
-    }
-  }
-  return ns / 1e6;
+export function cpuBusyMs(cpu = null) {
+  const name = cpu === null ? "cpu" : `cpu${cpu}`;
+  const line = readFileSync("/proc/stat", "utf8").split("\n").find((l) => l.split(" ")[0] === name);
+  if (!line) throw new Error(`no ${name} line in /proc/stat`);
+  const t = line.trim().split(/\s+/).slice(1).map(Number);
+  const total = t.slice(0, 8).reduce((a, b) => a + b, 0);
+  return ((total - t[3] - t[4]) * 1000) / ticksPerSecond();
 }
 
 /** Current and peak resident memory of a process, in KiB. */

@@ -18,7 +18,7 @@ export function summarize(scenario, runs) {
     rate: median(runs.map((r) => throughput(scenario, r.result))),
     cpuMsPerMillion: median(runs.map((r) => (r.serverCpuMs * 1e6) / deliveredMsgs(scenario, r.result))),
     peakRssMiB: Math.max(...runs.map((r) => r.peakKiB / 1024)),
-    waitPct: median(runs.map((r) => r.serverWaitPct)),
+    otherLoadPct: median(runs.map((r) => r.otherLoadPct)),
     loadgenCpuPct: Math.max(...runs.map((r) => r.result.client_cpu_util * 100)),
     p50us: median(runs.map((r) => r.result.latency_us?.p50)),
     p99us: median(runs.map((r) => r.result.latency_us?.p99)),
@@ -86,18 +86,16 @@ export function idleTable(n, idle) {
   ].join("\n");
 }
 
-/** Scenarios where a server often waited for a CPU: its numbers are shaky. */
+/** One note naming the rows measured while other processes used the CPU, or "". */
 export function noiseNotes(summaries, names, limitPct) {
-  const notes = [];
+  const rows = [];
   for (const { scenario, ...sides } of summaries) {
-    for (const kind of KINDS) {
-      const w = sides[kind]?.waitPct;
-      if (w > limitPct) {
-        notes.push(
-          `NOTE: "${scenario.label}": ${names[kind]}'s threads waited for a CPU for ${w.toFixed(0)}% of the measured time (other load on the machine); that row is noisy`,
-        );
-      }
-    }
+    const loads = KINDS.filter((k) => sides[k]?.otherLoadPct > limitPct).map((k) => `${names[k]} run ${sides[k].otherLoadPct.toFixed(0)}%`);
+    if (loads.length > 0) rows.push(`${scenario.id} (${loads.join(", ")})`);
   }
-  return notes;
+  if (rows.length === 0) return "";
+  return (
+    `NOTE: noisy rows, where other processes used more than ${limitPct}% of a core ` +
+    `(the servers' core when pinned) during the measured phase: ${rows.join("; ")}`
+  );
 }

@@ -1,7 +1,7 @@
 // The benchmark scenarios (issue 2). msgs: messages published in total (or
 // requests, for reqrep) in a full run; quick: the same for --quick.
-// pin: false runs the scenario without taskset (see README: pinning put the
-// requester and responder goroutines on one core and doubled the latency).
+// pin: false runs the scenario without taskset (see README: request-reply
+// latency was lower unpinned).
 // Optional fields for multi-node scenarios: nodes, nodeArgs(kind, i, ports),
 // pubNode, subNode (indexes into the started servers).
 export const SCENARIOS = [

@@ -2,7 +2,7 @@
 // started through startServers, so a scenario that needs several nodes (the
 // 3-node mesh of the cluster issue) only has to supply their extra arguments.
 import { createServer, connect } from "node:net";
-import { spawnTuned, eachLine, cpuMs, memKiB, runqueueWaitMs, sleep } from "./proc.mjs";
+import { spawnTuned, eachLine, cpuMs, memKiB, sleep } from "./proc.mjs";
 
 const HOST = "127.0.0.1";
 const LOG_TAIL_LINES = 40;
@@ -51,7 +51,7 @@ function serverArgv(kind, port, opts) {
 
 async function startOne(kind, port, extra, opts) {
   const argv = [...serverArgv(kind, port, opts), ...extra];
-  const child = spawnTuned(argv, { cpu: opts.serverCpu });
+  const child = spawnTuned(argv, { cpu: opts.serverCpu, nice: opts.nice });
   const server = {
     kind,
     port,
@@ -134,9 +134,6 @@ export async function stopServers(servers) {
 
 /** Total CPU ms of a group of servers. */
 export const serversCpuMs = (servers) => servers.reduce((sum, s) => sum + cpuMs(s.pid), 0);
-
-/** Total run-queue wait of a group of servers, in ms. */
-export const serversWaitMs = (servers) => servers.reduce((sum, s) => sum + runqueueWaitMs(s.pid), 0);
 
 /** Largest peak RSS among a group of servers, in KiB. */
 export const serversPeakKiB = (servers) => Math.max(...servers.map((s) => memKiB(s.pid).hwm));

@@ -32,7 +32,7 @@ func (l *errorLog) list() []string {
 
 // connect opens one connection that never reconnects, so a server-side cut
 // shows up as an error instead of being papered over.
-func connect(url, name string, errs *errorLog) (*nats.Conn, error) {
+func connect(url, name string, errs *errorLog, onLost func()) (*nats.Conn, error) {
 	return nats.Connect(url,
 		nats.Name(name),
 		nats.NoReconnect(),
@@ -47,6 +47,7 @@ func connect(url, name string, errs *errorLog) (*nats.Conn, error) {
 		nats.DisconnectErrHandler(func(nc *nats.Conn, err error) {
 			if err != nil {
 				errs.add("%s: disconnected: %v", name, err)
+				onLost()
 			}
 		}),
 	)
@@ -62,6 +63,15 @@ func makePayload(size int) []byte {
 		p[i] = byte('a' + i%26)
 	}
 	return p
+}
+
+func isClosed(ch chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
 }
 
 func closeAll(conns []*nats.Conn) {
@@ -93,7 +103,7 @@ func runFlow(c config) error {
 			defer rs.close()
 			continue
 		}
-		nc, err := connect(c.subURL, name, errs)
+		nc, err := connect(c.subURL, name, errs, t.connLost)
 		if err != nil {
 			return fmt.Errorf("subscriber %d: connect %s: %w", i, c.subURL, err)
 		}
@@ -119,7 +129,7 @@ func runFlow(c config) error {
 	}
 	var pubs []*nats.Conn
 	for i := 0; i < c.pubs; i++ {
-		nc, err := connect(c.pubURL, fmt.Sprintf("pub-%d", i), errs)
+		nc, err := connect(c.pubURL, fmt.Sprintf("pub-%d", i), errs, t.connLost)
 		if err != nil {
 			return fmt.Errorf("publisher %d: connect %s: %w", i, c.pubURL, err)
 		}
@@ -152,9 +162,14 @@ func runFlow(c config) error {
 			defer wg.Done()
 			n := 0
 			for ; n < share; n++ {
-				if n&1023 == 0 && time.Now().After(deadline) {
-					errs.add("pub-%d: time cap reached after %d messages", i, n)
-					break
+				if n&1023 == 0 {
+					if time.Now().After(deadline) {
+						errs.add("pub-%d: time cap reached after %d messages", i, n)
+						break
+					}
+					if isClosed(t.lost) {
+						break
+					}
 				}
 				if err := nc.Publish(subject, payload); err != nil {
 					errs.add("pub-%d: publish: %v", i, err)
@@ -163,6 +178,9 @@ func runFlow(c config) error {
 			}
 			sent.Add(int64(n))
 			// PING/PONG: the server has processed every PUB before it answers.
+			if isClosed(t.lost) {
+				return
+			}
 			if err := nc.FlushTimeout(time.Until(deadline) + time.Second); err != nil {
 				errs.add("pub-%d: final flush: %v", i, err)
 			}
@@ -177,6 +195,10 @@ func runFlow(c config) error {
 		select {
 		case <-t.done:
 			totalSecs = float64(t.lastNanos.Load()-t0.UnixNano()) / 1e9
+		case <-t.lost:
+			complete = false
+			totalSecs = time.Since(t0).Seconds()
+			errs.add("a connection was lost: %d of %d deliveries arrived", t.received.Load(), expected)
 		case <-time.After(time.Until(deadline)):
 			complete = false
 			totalSecs = time.Since(t0).Seconds()

@@ -22,10 +22,17 @@ type tally struct {
 	lastNanos atomic.Int64
 	once      sync.Once
 	done      chan struct{}
+	lostOnce  sync.Once
+	lost      chan struct{} // closed when any subscriber loses its connection
 }
 
 func newTally(expected int64) *tally {
-	return &tally{expected: expected, done: make(chan struct{})}
+	return &tally{expected: expected, done: make(chan struct{}), lost: make(chan struct{})}
+}
+
+// connLost ends the run early: a subscriber that is gone will never catch up.
+func (t *tally) connLost() {
+	t.lostOnce.Do(func() { close(t.lost) })
 }
 
 func (t *tally) add(n int64) {
@@ -132,6 +139,7 @@ func (s *rawSub) readLoop() {
 		}
 		n, err := s.conn.Read(buf[end:])
 		if err != nil {
+			s.t.connLost()
 			if err != io.EOF && !strings.Contains(err.Error(), "use of closed") {
 				s.errs.add("%s: read: %v", s.name, err)
 			} else if err == io.EOF {

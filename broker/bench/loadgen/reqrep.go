@@ -17,7 +17,8 @@ func runReqRep(c config) error {
 	subject := uniqueSubject("bench.req")
 	payload := makePayload(c.size)
 
-	responder, err := connect(c.subURL, "responder", errs)
+	lost := func() {} // a lost connection already fails the next request
+	responder, err := connect(c.subURL, "responder", errs, lost)
 	if err != nil {
 		return fmt.Errorf("responder: connect %s: %w", c.subURL, err)
 	}
@@ -36,7 +37,7 @@ func runReqRep(c config) error {
 	if err := responder.Flush(); err != nil {
 		return err
 	}
-	requester, err := connect(c.pubURL, "requester", errs)
+	requester, err := connect(c.pubURL, "requester", errs, lost)
 	if err != nil {
 		return fmt.Errorf("requester: connect %s: %w", c.pubURL, err)
 	}
