@@ -55,7 +55,7 @@ function realisticSession(): Session {
     .raw(`CONNECT {"verbose":false,"pedantic":false,"headers":true,"name":"${name}","lang":"node"}\r\n`,
       { op: "CONNECT", json: `{"verbose":false,"pedantic":false,"headers":true,"name":"${name}","lang":"node"}` })
     .raw("PING\r\n", { op: "PING" })
-    .raw('INFO {"server_id":"ignored"}\r\n')
+    .raw('INFO {"server_id":"from client"}\r\n', { op: "INFO", json: '{"server_id":"from client"}' })
     .raw("SUB orders.* 1\r\n", { op: "SUB", args: ["orders.*", "1"] })
     .raw("SUB orders.> workers 2\r\n", { op: "SUB", args: ["orders.>", "workers", "2"] })
     .raw(`sub\t${longSubject}\t \t3\n`, { op: "SUB", args: [longSubject, "3"] })

@@ -64,8 +64,10 @@ test("PING and PONG; bytes between the verb and the line end are ignored, as nat
   ]);
 });
 
-test("INFO and +OK from a client produce nothing and do not disturb the next op", () => {
-  assert.deepEqual(parseAll('INFO {"server_id":"x"}\r\n+OK\r\n+ok\r\nPING\r\n'), [{ op: "PING" }]);
+test("INFO from a client is handed over for checking; +OK produces nothing", () => {
+  assert.deepEqual(parseAll('INFO {"server_id":"x"}\r\n+OK\r\n+ok\r\nPING\r\n'), [
+    { op: "INFO", json: '{"server_id":"x"}' }, { op: "PING" },
+  ]);
   assert.deepEqual(parseAll("+OKAY\r\nPONG\r\n"), [{ op: "PONG" }]);
 });
 
@@ -90,6 +92,7 @@ test("verbs are case-insensitive, letter by letter", () => {
     { op: "UNSUB", args: ["2", "5"] },
     { op: "PING" },
     { op: "PONG" },
+    { op: "INFO", json: "{}" },
   ]);
   assert.deepEqual(parseAll("-eRr 'x'\r\n"), [{ op: "ERROR", sendErr: null, detail: "client sent -ERR 'x'" }]);
 });
@@ -114,6 +117,7 @@ test("control lines may end in a bare LF", () => {
     { op: "UNSUB", args: ["1", "2"] },
     { op: "PING" },
     { op: "PONG" },
+    { op: "INFO", json: "{}" },
   ]);
 });
 

@@ -5,6 +5,7 @@ import { ClientParser, type ClientOpHandler } from "../src/protocol/parser.js";
 
 export type OpRecord =
   | { op: "CONNECT"; json: string }
+  | { op: "INFO"; json: string }
   | { op: "PUB"; hpub: boolean; args: string[]; size: number; hdrSize: number; reply: boolean }
   | { op: "MSG"; args: string[]; payload: string }
   | { op: "SUB"; args: string[] }
@@ -65,6 +66,10 @@ export class Recorder implements ClientOpHandler {
 
   processPing(): void {
     this.push({ op: "PING" });
+  }
+
+  processInfo(arg: string): void {
+    this.push({ op: "INFO", json: arg });
   }
 
   processPong(): void {
