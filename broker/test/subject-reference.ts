@@ -35,8 +35,9 @@ export interface Canonical {
 
 export function refMatch(subs: Iterable<RefSub>, subject: string): Canonical {
   const out: Canonical = { psubs: [], qsubs: {} };
+  if (subject.split(".").some((t) => t.length === 0)) return out;
   for (const s of subs) {
-    if (!refMatches(s.subject, subject)) continue;
+    if (!filterRegExp(s.subject).test(subject)) continue;
     if (s.queue === null) out.psubs.push(s.id);
     else (out.qsubs[s.queue] ??= []).push(s.id);
   }

@@ -34,7 +34,9 @@ test("hasWildcard: true only for '*' or '>' as a whole token", () => {
 
 test("subjectMatches agrees with the reference for every filter and literal subject of the matrix", () => {
   const filters = [...filterSubjects(["a", "b"], 4), "a*", "a*.>", ">a.*"];
-  const subjects = [...literalSubjects(["a", "b", "c"], 5), "a*", "a*.b", ">a.c"];
+  // Wildcard tokens in the subject are matched as plain tokens, as nats-server's sublist does for a
+  // non-pedantic PUB to `foo.>` (probed: it reaches `foo.*` subscribers).
+  const subjects = [...literalSubjects(["a", "b", "c"], 5), ...literalSubjects(["a", "*", ">"], 3), "a*", "a*.b", ">a.c"];
   let matched = 0;
   for (const f of filters) {
     for (const s of subjects) {
@@ -57,4 +59,7 @@ test("subjectMatches: hand-checked cases at the edges", () => {
   assert.equal(subjectMatches("a.b.c", "a.b"), false);
   assert.equal(subjectMatches("a*", "ab"), false, "'*' inside a token is literal");
   assert.equal(subjectMatches("a*", "a*"), true);
+  assert.equal(subjectMatches("foo.*", "foo.>"), true, "'*' takes a '>' token like any other");
+  assert.equal(subjectMatches("foo.bar", "foo.*"), false, "a '*' token in the subject is not a wildcard");
+  assert.equal(subjectMatches("*", ">"), true);
 });
