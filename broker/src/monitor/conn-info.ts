@@ -161,12 +161,13 @@ export function formatConn(r: ConnRecord, now: number, o: FormatOptions): ConnIn
     out_bytes: r.outBytes,
     subscriptions: r.numSubs,
   };
-  if (r.name !== "") ci.name = latin1ToUtf8(r.name);
-  if (r.lang !== "") ci.lang = latin1ToUtf8(r.lang);
-  if (r.version !== "") ci.version = latin1ToUtf8(r.version);
+  // CONNECT is decoded as UTF-8 by the parser, so these are text already (subjects are latin1).
+  if (r.name !== "") ci.name = r.name;
+  if (r.lang !== "") ci.lang = r.lang;
+  if (r.version !== "") ci.version = r.version;
   if (r.tlsVersion !== "") ci.tls_version = r.tlsVersion;
   if (r.tlsCipher !== "") ci.tls_cipher_suite = r.tlsCipher;
-  if (o.auth && r.user !== "") ci.authorized_user = latin1ToUtf8(r.user);
+  if (o.auth && r.user !== "") ci.authorized_user = r.user;
   if (r.subs.length > 0) {
     if (o.subs) ci.subscriptions_list = r.subs.map((d) => d.subject);
     if (o.detail || r.detailKept) ci.subscriptions_list_detail = r.subs;
