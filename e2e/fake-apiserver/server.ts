@@ -192,7 +192,8 @@ export class FakeApiCore {
         const d = this.ops.delete(t, ns, name ?? "", opts);
         if (d.removed) {
           const m = isObject(d.object.metadata) ? d.object.metadata : {};
-          return reply(200, t.custom ? d.object : { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success",
+          // Only some stores return the deleted object (pods do); the others, custom resources too, a Status.
+          return reply(200, t.plural === "pods" && t.group === "" ? d.object : { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success",
             details: { name: m.name, group: t.group || undefined, kind: t.plural, uid: m.uid } });
         }
         return reply(200, d.object);

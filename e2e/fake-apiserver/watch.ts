@@ -22,7 +22,8 @@ export interface WatchParams {
 export type Presenter = (o: JsonObject) => JsonObject;
 
 export class WatchHub {
-  private readonly open = new Set<ServerResponse>();
+  /** Open watch streams and the function that detaches each from the store. */
+  private readonly open = new Map<ServerResponse, () => void>();
 
   constructor(private readonly store: Store, private readonly ops: Operations, private readonly bookmarkIntervalMs: number) {}
 
@@ -32,10 +33,10 @@ export class WatchHub {
 
   /** Ends every open watch: abruptly (socket destroyed mid-stream) or with a clean end of the stream. */
   dropAll(graceful = false): void {
-    for (const res of [...this.open]) {
+    for (const [res, cleanup] of [...this.open]) {
+      cleanup();
       if (graceful) res.end(); else res.destroy();
     }
-    this.open.clear();
   }
 
   serve(t: ResourceType, ns: string | undefined, p: WatchParams, res: ServerResponse, present: Presenter): void {
@@ -82,7 +83,6 @@ export class WatchHub {
     };
     for (const e of replay) deliver(e);
     const unsubscribe = this.store.subscribe(deliver);
-    this.open.add(res);
 
     const timers: NodeJS.Timeout[] = [];
     if (p.allowWatchBookmarks) {
@@ -95,6 +95,7 @@ export class WatchHub {
       for (const tm of timers) clearTimeout(tm);
       this.open.delete(res);
     };
+    this.open.set(res, cleanup);
     res.on("close", cleanup);
     res.on("finish", cleanup);
   }
