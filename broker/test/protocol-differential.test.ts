@@ -146,29 +146,35 @@ const VARIANTS: Variant[] = [
 ];
 
 const skip = skipReason("nats-server") ?? skipReason("skein");
+const WORKERS = 6; // sessions must not share a server (they would see each other's messages)
 
 for (const variant of VARIANTS) {
-  test(`differential: skein answers like nats-server (${variant.name})`, { skip: skip ?? false, timeout: 120_000 }, async (t) => {
+  test(`differential: skein answers like nats-server (${variant.name})`, { skip: skip ?? false, timeout: 120_000, concurrency: true }, async (t) => {
     const servers: RunningServer[] = [];
     try {
-      const ref = await startServer("nats-server", variant.options);
-      servers.push(ref);
-      const ours = await startServer("skein", variant.options);
-      servers.push(ours);
-      const entries = Object.entries(variant.sessions);
-      // A few sessions at a time: each may wait for a quiet period.
-      for (let i = 0; i < entries.length; i += 12) {
-        await Promise.all(
-          entries.slice(i, i + 12).map(([name, session]) =>
-            t.test(name, async () => {
+      const pairs: [RunningServer, RunningServer][] = [];
+      for (let i = 0; i < WORKERS; i++) {
+        const ref = await startServer("nats-server", variant.options);
+        servers.push(ref);
+        const ours = await startServer("skein", variant.options);
+        servers.push(ours);
+        pairs.push([ref, ours]);
+      }
+      const queue = Object.entries(variant.sessions);
+      // Each worker runs one session at a time on its own pair of servers.
+      await Promise.all(
+        pairs.map(async ([ref, ours]) => {
+          for (let next = queue.shift(); next; next = queue.shift()) {
+            const [name, session] = next;
+            await t.test(name, async () => {
               const [want, got] = await Promise.all([recordSession(ref.port, session), recordSession(ours.port, session)]);
               assert.deepEqual(got, want, `session ${JSON.stringify(session)}`);
-            }),
-          ),
-        );
-      }
+            });
+          }
+        }),
+      );
     } finally {
-      for (const s of servers) await s.stop();
+      for (const srv of servers) await srv.stop();
     }
   });
 }
