@@ -112,6 +112,17 @@ test("update: a reloadable change (maxPayload) rewrites only the ConfigMap; a no
   }
 });
 
+function routeHosts(text: string): number[] {
+  return [...text.matchAll(/demo-(\d+)\.demo-headless\./g)].map((m) => Number(m[1])).filter((v, i, a) => a.indexOf(v) === i).sort();
+}
+
+async function routesNow(env: Parameters<typeof child>[0]): Promise<{ secret: number[]; conf: number[] }> {
+  return {
+    secret: routeHosts(routesOf((await child(env, "Secret", "demo-credentials"))!)),
+    conf: routeHosts((await child(env, "ConfigMap", "demo-config"))!.data["skein.conf"] as string),
+  };
+}
+
 test("scale 3 -> 5 -> 2: StatefulSet replicas and one route per remaining ordinal", async () => {
   const env = await startEnv();
   try {
@@ -122,20 +133,49 @@ test("scale 3 -> 5 -> 2: StatefulSet replicas and one route per remaining ordina
     for (const size of [5, 2]) {
       await patchCluster(env, "demo", { spec: { size } });
       await converged(env, op, "demo");
+      const want = [...Array(size).keys()];
+      await waitFor(`routes for ${size} brokers`, async () => {
+        const r = await routesNow(env);
+        return JSON.stringify(r.secret) === JSON.stringify(want) && JSON.stringify(r.conf) === JSON.stringify(want);
+      });
       const sts = (await child(env, "StatefulSet", "demo"))!;
       assert.equal(sts.spec.replicas, size);
       assert.equal(templateHash(sts), hash0, "scaling does not roll the pods");
-      const routes = routesOf((await child(env, "Secret", "demo-credentials"))!);
-      const conf = (await child(env, "ConfigMap", "demo-config"))!.data["skein.conf"] as string;
-      for (let i = 0; i < 6; i++) {
-        const host = `demo-${i}.demo-headless.${NS}.svc`;
-        assert.equal(routes.includes(host), i < size, `routes.conf ${i < size ? "has" : "lacks"} ${host}`);
-        assert.equal(conf.includes(host), i < size, `skein.conf ${i < size ? "has" : "lacks"} ${host}`);
-      }
     }
     const events = await env.core.listNamespacedEvent({ namespace: NS });
     const reasons = events.items.map((e) => e.reason);
     assert.ok(reasons.includes("ScaledUp") && reasons.includes("ScaledDown"), reasons.join(","));
+  } finally {
+    await env.stop();
+  }
+});
+
+test("scale down: the highest ordinals leave first and the remaining routes are rewritten only after they are gone", async () => {
+  const env = await startEnv();
+  try {
+    const op = await env.startOp();
+    await createCluster(env, "demo", { size: 5 });
+    await converged(env, op, "demo");
+    await setStatefulSetStatus(env, "demo", 5);
+    await waitFor("Ready", async () => condition(await getCluster(env, "demo"), "Ready")?.status === "True");
+    await patchCluster(env, "demo", { spec: { size: 2 } });
+    await waitFor("StatefulSet scaled to 2", async () => (await child(env, "StatefulSet", "demo"))!.spec.replicas === 2);
+    const progressing = await waitFor("Progressing/ScalingDown", async () => {
+      const nc = await getCluster(env, "demo");
+      return condition(nc, "Progressing")?.reason === "ScalingDown" ? nc : undefined;
+    });
+    assert.equal(progressing.status.size, 5, "five pods still exist");
+    await op.controller.whenIdle();
+    // Pods 2..4 are still in lame duck: the remaining brokers keep their routes to them.
+    assert.deepEqual(await routesNow(env), { secret: [0, 1, 2, 3, 4], conf: [0, 1, 2, 3, 4] });
+    // The StatefulSet controller removed ordinals 4, 3, 2: now the routes shrink to 0 and 1.
+    await setStatefulSetStatus(env, "demo", 2);
+    await waitFor("routes for the two remaining brokers", async () => JSON.stringify(await routesNow(env)) === JSON.stringify({ secret: [0, 1], conf: [0, 1] }));
+    const done = await waitFor("Ready and stable at 2", async () => {
+      const nc = await getCluster(env, "demo");
+      return condition(nc, "Progressing")?.status === "False" && nc.status.size === 2 ? nc : undefined;
+    });
+    assert.equal(condition(done, "Ready")?.status, "True");
   } finally {
     await env.stop();
   }

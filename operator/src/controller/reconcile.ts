@@ -31,7 +31,8 @@ export interface ReconcilerOptions {
   conflictRetries?: number;
 }
 
-type Action = "created" | "updated" | "unchanged";
+/** "deferred": left as it is for now (routes, while a scale down is in progress). */
+type Action = "created" | "updated" | "unchanged" | "deferred";
 
 /** What one reconcile did, for logs, metrics and tests. */
 export interface ReconcileOutcome { skipped?: "not-found" | "deleting" | "paused" | "invalid"; actions: Array<{ kind: ChildKind; name: string; action: Action }> }
@@ -73,14 +74,21 @@ export class Reconciler {
     const ns = nc.metadata.namespace ?? "default";
     const credentials = await this.credentials(nc, ns);
     const children = buildChildren(nc, { defaultImage: this.opts.defaultImage, credentials });
-    const plan: Array<[ChildKind, object]> = [
-      ["Secret", children.credentialsSecret],
-      ["ConfigMap", children.configMap],
+    const routes: Array<[ChildKind, object]> = [["Secret", children.credentialsSecret], ["ConfigMap", children.configMap]];
+    const rest: Array<[ChildKind, object]> = [
       ["Service", children.headlessService],
       ["Service", children.clientService],
       ["StatefulSet", children.statefulSet],
       ["PodDisruptionBudget", children.podDisruptionBudget],
     ];
+    // Scaling down, the StatefulSet goes first and removes the highest ordinals (each after lame
+    // duck, in its preStop hook). The routes of the remaining pods (Secret routes.conf, ConfigMap)
+    // are rewritten only once those pods are gone, so no broker drops a route to a peer that still
+    // serves clients. Scaling up (or anything else), the routes go first.
+    const liveSts = this.opts.cache.getChild("StatefulSet", ns, childNames(nc).statefulSet);
+    const pods = liveSts ? Math.max(replicasOf(liveSts) ?? 0, statusReplicas(liveSts)) : 0;
+    const scalingDown = pods > size;
+    const plan = scalingDown ? [...rest, ...routes] : [...routes, ...rest];
     const outcome: ReconcileOutcome = { actions: [] };
     let sts: KubeObject | undefined;
     let ownerChecked = false;
@@ -88,6 +96,10 @@ export class Reconciler {
       const desired = prepareDesired(kind, built);
       const childName = desired.metadata?.name ?? "";
       const cachedChild = this.opts.cache.getChild(kind, ns, childName);
+      if (scalingDown && cachedChild && (kind === "Secret" || kind === "ConfigMap") && differs(kind, desired, cachedChild)) {
+        outcome.actions.push({ kind, name: childName, action: "deferred" });
+        continue;
+      }
       if (!cachedChild && !ownerChecked) {
         // Creating children of a cluster that was just deleted would leave orphans for the GC:
         // confirm the owner still exists (one read, only when something is missing).
@@ -106,6 +118,7 @@ export class Reconciler {
     });
     if (statusDiffers(previous, next)) await this.writeStatus(nc, next);
     const changed = outcome.actions.filter((a) => a.action !== "unchanged");
+    if (scalingDown) this.opts.log.debug("scaling down: routes are rewritten once the removed pods are gone", { cluster: `${ns}/${nc.metadata.name ?? ""}`, pods, size });
     if (changed.length > 0) {
       this.opts.log.info("reconciled", { cluster: `${ns}/${nc.metadata.name ?? ""}`, changes: changed.map((a) => `${a.action} ${a.kind}/${a.name}`).join(", ") });
     }
@@ -225,6 +238,11 @@ async function readOrUndefined(read: () => Promise<KubeObject>): Promise<KubeObj
 function replicasOf(obj: KubeObject): number | undefined {
   const r = (obj.spec as { replicas?: unknown } | undefined)?.replicas;
   return typeof r === "number" ? r : undefined;
+}
+
+function statusReplicas(obj: KubeObject): number {
+  const r = (obj.status as { replicas?: unknown } | undefined)?.replicas;
+  return typeof r === "number" ? r : 0;
 }
 
 function statefulSetView(obj: KubeObject): StatefulSetView {
