@@ -166,6 +166,10 @@ test("a handler that halts the parser stops it at once, within the same chunk", 
   assert.deepEqual(feed([input], { haltAfter: 2 }), [{ op: "PING" }, { op: "SUB", args: ["a", "1"] }]);
   // Halting in processPubArgs (a max_payload violation, for one) skips the payload.
   assert.deepEqual(feed([input], { haltAfter: 3 }).map((r) => r.op), ["PING", "SUB", "PUB"]);
+  // Halting in processMsg (a slow consumer cut, for one) stops before the next op.
+  assert.deepEqual(feed([input], { haltAfter: 4 }).map((r) => r.op), ["PING", "SUB", "PUB", "MSG"]);
+  // The same when the payload was split across chunks.
+  assert.deepEqual(feed([input.subarray(0, 24), input.subarray(24)], { haltAfter: 4 }).map((r) => r.op), ["PING", "SUB", "PUB", "MSG"]);
 });
 
 test("the parser is reusable across many ops: its state returns to the start after each", () => {

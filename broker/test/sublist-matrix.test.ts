@@ -167,6 +167,9 @@ test("removing every subscription, in random order, prunes the index back to emp
   }
   assert.deepEqual(sl.all(), []);
   assert.equal(sl.size, 0);
+  // White-box: no empty node is left behind (a long-lived server would otherwise leak one per subject).
+  const root = (sl as unknown as { root: { nodes: Map<string, unknown>; pwc: unknown; fwc: unknown } }).root;
+  assert.deepEqual([root.nodes.size, root.pwc, root.fwc], [0, null, null], "the trie is pruned to an empty root");
   for (const s of SUBJECTS) assert.equal(sl.match(s).psubs.length + sl.match(s).qsubs.length, 0, s);
   // The emptied index works as new.
   const again = new Sub(1, "a.*", "q");
