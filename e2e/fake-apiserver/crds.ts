@@ -32,13 +32,19 @@ function status(o: JsonObject): JsonObject {
   const spec = isObject(o.spec) ? o.spec : {};
   const storage = (Array.isArray(spec.versions) ? spec.versions : []).find((v) => isObject(v) && v.storage === true);
   const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+  const prevConditions = isObject(o.status) && Array.isArray(o.status.conditions) ? o.status.conditions.filter(isObject) : [];
+  /** A condition that keeps its status keeps its lastTransitionTime, so an unchanged CRD is a no-op update. */
+  const since = (type: string): string => {
+    const c = prevConditions.find((x) => x.type === type && x.status === "True");
+    return c && typeof c.lastTransitionTime === "string" ? c.lastTransitionTime : now;
+  };
   const prev = isObject(o.status) && Array.isArray(o.status.storedVersions) ? o.status.storedVersions as string[] : [];
   const sv = isObject(storage) && typeof storage.name === "string" && !prev.includes(storage.name) ? [...prev, storage.name] : prev;
   return {
     acceptedNames: { ...names(o) },
     conditions: [
-      { type: "NamesAccepted", status: "True", reason: "NoConflicts", message: "no conflicts found", lastTransitionTime: now },
-      { type: "Established", status: "True", reason: "InitialNamesAccepted", message: "the initial names have been accepted", lastTransitionTime: now },
+      { type: "NamesAccepted", status: "True", reason: "NoConflicts", message: "no conflicts found", lastTransitionTime: since("NamesAccepted") },
+      { type: "Established", status: "True", reason: "InitialNamesAccepted", message: "the initial names have been accepted", lastTransitionTime: since("Established") },
     ],
     storedVersions: sv,
   };

@@ -3,7 +3,26 @@
 import { clone, deepEqual, isObject, meta, str, type JsonObject } from "./json.js";
 import { storageKey } from "./registry.js";
 import type { KindHooks } from "./operations.js";
-import type { FieldError } from "./status.js";
+import { badRequest, type FieldError } from "./status.js";
+
+function firstBadByte(v: unknown): number {
+  if (typeof v !== "string") return 0;
+  const i = v.search(/[^A-Za-z0-9+/=]/);
+  return i >= 0 ? i : Math.max(0, v.length - (v.length % 4));
+}
+
+/** ConfigMap data and binaryData: strings, and base64 for binaryData. */
+function configMapPrepare(o: JsonObject): void {
+  for (const f of ["data", "binaryData"]) {
+    const d = o[f];
+    if (d === undefined || d === null) continue;
+    const bad = isObject(d) ? Object.values(d).find((v) => typeof v !== "string") : d;
+    if (!isObject(d) || bad !== undefined) {
+      const goType = bad === null ? "null" : Array.isArray(bad) ? "array" : typeof bad === "boolean" ? "bool" : typeof bad;
+      throw badRequest(`ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal ${goType} into Go struct field ConfigMap.${f} of type ${isObject(d) ? (f === "data" ? "string" : "[]uint8") : `map[string]${f === "data" ? "string" : "[]uint8"}`}`);
+    }
+  }
+}
 
 function obj(parent: JsonObject, key: string): JsonObject {
   if (!isObject(parent[key])) parent[key] = {};
@@ -166,9 +185,16 @@ function serviceHooks(): KindHooks {
   };
 }
 
-/** Secret: stringData merged into base64 data on every write; type defaults to Opaque. */
+/** Secret: stringData merged into base64 data on every write; type defaults to Opaque; data must be base64. */
 function secretPrepare(o: JsonObject): void {
   o.type ??= "Opaque";
+  if (isObject(o.data)) {
+    for (const v of Object.values(o.data)) {
+      if (typeof v !== "string" || !/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(v)) {
+        throw badRequest(`Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte ${firstBadByte(v)}`);
+      }
+    }
+  }
   if (isObject(o.stringData)) {
     const data = obj(o, "data");
     for (const [k, v] of Object.entries(o.stringData)) if (typeof v === "string") data[k] = Buffer.from(v, "utf8").toString("base64");
@@ -207,7 +233,7 @@ export function builtinHooks(): Map<string, KindHooks> {
     },
   });
   h.set(key("", "secrets"), { prepareCreate: secretPrepare, prepareUpdate: secretPrepare, validate: immutableData("Secret") });
-  h.set(key("", "configmaps"), { validate: immutableData("ConfigMap") });
+  h.set(key("", "configmaps"), { prepareCreate: configMapPrepare, prepareUpdate: configMapPrepare, validate: immutableData("ConfigMap") });
   h.set(key("", "services"), serviceHooks());
   h.set(key("", "pods"), {
     prepareCreate(o) {

@@ -87,6 +87,15 @@ test("Secret stringData is merged into base64 data and never stored", async () =
   assert.equal(u.stringData, undefined);
 });
 
+test("Secret data must be base64 and ConfigMap data strings (400, as a decode error)", async () => {
+  const s = await raw(h.srv, "POST", "/api/v1/namespaces/default/secrets", { apiVersion: "v1", kind: "Secret", metadata: { name: "raw" }, data: { a: "not base64!" } });
+  assert.equal(s.status, 400);
+  assert.equal(s.json.message, 'Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte 3');
+  const c = await raw(h.srv, "POST", "/api/v1/namespaces/default/configmaps", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "num" }, data: { a: 1 } });
+  assert.equal(c.status, 400);
+  assert.equal(c.json.message, 'ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal number into Go struct field ConfigMap.data of type string');
+});
+
 test("Services get a clusterIP unless None, and keep it on update", async () => {
   const svc = await h.core.createNamespacedService({ namespace: "default", body: { metadata: { name: "svc" }, spec: { selector: { a: "b" }, ports: [{ name: "client", port: 4222 }] } } });
   assert.match(svc.spec?.clusterIP ?? "", /^10\.96\.\d+\.\d+$/);

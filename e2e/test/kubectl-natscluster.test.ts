@@ -49,6 +49,7 @@ function rows(out: string): string[][] {
 test("kubectl applies the CRD and it becomes established", async () => {
   assert.match(await ok(["apply", "-f", CRD_PATH]), /customresourcedefinition\.apiextensions\.k8s\.io\/natsclusters\.skein\.dev created/);
   assert.match(await ok(["wait", "--for", "condition=established", "--timeout=30s", "crd/natsclusters.skein.dev"]), /condition met/);
+  assert.match(await ok(["apply", "-f", CRD_PATH]), /customresourcedefinition\.apiextensions\.k8s\.io\/natsclusters\.skein\.dev unchanged/);
 });
 
 test("kubectl applies the minimal sample; re-applying it is unchanged", async () => {
