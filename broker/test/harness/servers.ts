@@ -2,7 +2,7 @@
 // nats-server 2.9 (always a child process, configured through a temporary config file).
 // Durations are in milliseconds and sizes in bytes, as in broker/src/options.ts.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
@@ -41,6 +41,7 @@ const BROKER_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const SKEIN_SERVER_TS = join(BROKER_DIR, "src/server.ts");
 const SKEIN_OPTIONS_TS = join(BROKER_DIR, "src/options.ts");
 const SKEIN_MAIN_TS = join(BROKER_DIR, "src/main.ts");
+const SKEIN_MAIN_JS = join(BROKER_DIR, "dist/main.js");
 
 function findOnPath(name: string): string | undefined {
   const dirs = (process.env["PATH"] ?? "").split(delimiter).concat(["/usr/bin", "/usr/sbin"]);
@@ -211,9 +212,8 @@ export async function startChildServer(kind: ServerKind, opts: ChildServerOption
     if (!NATS_SERVER_BIN) throw new Error("nats-server is not installed");
     child = spawn(NATS_SERVER_BIN, flags, { stdio: ["ignore", "ignore", "pipe"] });
   } else {
-    child = spawn(process.execPath, ["--import", "tsx", SKEIN_MAIN_TS, ...flags], {
-      stdio: ["ignore", "ignore", "pipe"],
-    });
+    const args = skeinDistIsFresh() ? [SKEIN_MAIN_JS] : ["--import", "tsx", SKEIN_MAIN_TS];
+    child = spawn(process.execPath, [...args, ...flags], { stdio: ["ignore", "ignore", "pipe"] });
   }
   const log = collectLog(child);
   try {
@@ -229,6 +229,24 @@ export async function startChildServer(kind: ServerKind, opts: ChildServerOption
     url: `nats://${HOST}:${opts.port}`,
     stop: () => stopChild(child),
   };
+}
+
+/**
+ * True when broker/dist/main.js was built after the last change under broker/src: then the child
+ * runs the built file (fast to start); otherwise it runs the sources through tsx.
+ */
+function skeinDistIsFresh(): boolean {
+  const built = statSync(SKEIN_MAIN_JS, { throwIfNoEntry: false });
+  if (!built) return false;
+  const newest = (dir: string): number => {
+    let t = 0;
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      t = Math.max(t, e.isDirectory() ? newest(p) : e.name.endsWith(".ts") ? statSync(p).mtimeMs : 0);
+    }
+    return t;
+  };
+  return built.mtimeMs >= newest(join(BROKER_DIR, "src"));
 }
 
 // ---- shared helpers ----------------------------------------------------------------------------
