@@ -143,6 +143,39 @@ const VARIANTS: Variant[] = [
       "re-SUB on the same sid": `${C}SUB a 1\r\nSUB b 2\r\nSUB a 1\r\nPING\r\n`,
     },
   },
+  {
+    name: "user/pass auth",
+    options: { user: "u", pass: "p", authTimeout: 800 },
+    sessions: {
+      "nothing sent": "",
+      "PING before CONNECT": "PING\r\n",
+      "unknown op before CONNECT": "FOO\r\n",
+      "PONG before CONNECT": "PONG\r\n",
+      "malformed CONNECT": "CONNECT {\r\n",
+      "CONNECT null": "CONNECT null\r\n",
+      "CONNECT right": 'CONNECT {"user":"u","pass":"p"}\r\nPING\r\n',
+      "CONNECT right, split": ['CONNECT {"user":"u",', '"pass":"p"}\r\nPING\r\n'],
+      "CONNECT wrong pass": 'CONNECT {"user":"u","pass":"x"}\r\nPING\r\n',
+      "CONNECT upper-case keys": 'CONNECT {"User":"u","PASS":"p"}\r\nPING\r\n',
+      "CONNECT with token as well": 'CONNECT {"user":"u","pass":"p","auth_token":"zz"}\r\nPING\r\n',
+      "CONNECT user only": 'CONNECT {"user":"u"}\r\n',
+      "CONNECT then CONNECT wrong": 'CONNECT {"verbose":false,"user":"u","pass":"p"}\r\nCONNECT {"user":"u","pass":"x"}\r\nPING\r\n',
+      "CONNECT then CONNECT without creds": 'CONNECT {"verbose":false,"user":"u","pass":"p"}\r\nCONNECT {}\r\nPING\r\n',
+      "partial CONNECT line until the timeout": 'CONNECT {"user":"u"',
+    },
+  },
+  {
+    name: "token auth",
+    options: { token: "tk", authTimeout: 800 },
+    sessions: {
+      "CONNECT right": 'CONNECT {"verbose":false,"auth_token":"tk"}\r\nPING\r\n',
+      "CONNECT wrong": 'CONNECT {"verbose":false,"auth_token":"tx"}\r\n',
+      "CONNECT token as pass": 'CONNECT {"verbose":false,"user":"x","pass":"tk"}\r\n',
+      "CONNECT token as user": 'CONNECT {"verbose":false,"user":"tk"}\r\n',
+      "CONNECT empty token": 'CONNECT {"verbose":false,"auth_token":""}\r\n',
+      "SUB before CONNECT": "SUB a 1\r\n",
+    },
+  },
 ];
 
 const skip = skipReason("nats-server") ?? skipReason("skein");
