@@ -50,10 +50,11 @@ function realisticSession(): Session {
   for (let k = 0; k < 256; k++) allBytes[k] = k;
   const longSubject = "orders." + "x".repeat(400) + ".created";
   const hdr = bytes("NATS/1.0\r\nTrace-Id: 42\r\nA: b c\r\n\r\n");
-  const name = "client-" + "n".repeat(300);
+  // UTF-8 in CONNECT: a split may fall inside a multi-byte character.
+  const name = "client-h\u00e9-\u4e16\u754c-\u{1f600}-" + "n".repeat(300);
+  const connect = `{"verbose":false,"pedantic":false,"headers":true,"name":"${name}","lang":"node"}`;
   const s = new SessionBuilder()
-    .raw(`CONNECT {"verbose":false,"pedantic":false,"headers":true,"name":"${name}","lang":"node"}\r\n`,
-      { op: "CONNECT", json: `{"verbose":false,"pedantic":false,"headers":true,"name":"${name}","lang":"node"}` })
+    .raw(Buffer.from(`CONNECT ${connect}\r\n`, "utf8"), { op: "CONNECT", json: connect })
     .raw("PING\r\n", { op: "PING" })
     .raw('INFO {"server_id":"from client"}\r\n', { op: "INFO", json: '{"server_id":"from client"}' })
     .raw("SUB orders.* 1\r\n", { op: "SUB", args: ["orders.*", "1"] })

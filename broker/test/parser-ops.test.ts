@@ -71,6 +71,20 @@ test("INFO from a client is handed over for checking; +OK produces nothing", () 
   assert.deepEqual(parseAll("+OKAY\r\nPONG\r\n"), [{ op: "PONG" }]);
 });
 
+test("INFO and CONNECT without an argument hand over an empty line (the handler refuses it)", () => {
+  assert.deepEqual(parseAll("INFO\r\nCONNECT\r\nCONNECT \t\r\n"), [
+    { op: "INFO", json: "" }, { op: "CONNECT", json: "" }, { op: "CONNECT", json: "" },
+  ]);
+});
+
+test("a bare LF right after a verb starts the argument, which then runs to the next LF, as in nats-server", () => {
+  // Probed on nats-server 2.9.10: `INFO \n{}\r\nPING\r\n` gets a PONG (the INFO argument is "\n{}"),
+  // `INFO \nPING\r\nPING\r\n` is closed (argument "\nPING"), and `PUB \nfoo 1\r\nx\r\n` is a PUB.
+  assert.deepEqual(parseAll("INFO \n{}\r\nPING\r\n"), [{ op: "INFO", json: "\n{}" }, { op: "PING" }]);
+  assert.deepEqual(parseAll("INFO\nPING\r\n"), [{ op: "INFO", json: "\nPING" }]);
+  assert.deepEqual(parseAll("PUB \nfoo 1\r\nx\r\n"), pubRecords(["\nfoo", "1"], "x"));
+});
+
 test("-ERR from a client is a protocol error carrying its text, with no -ERR sent back", () => {
   assert.deepEqual(parseAll("-ERR 'Stale Connection'\r\nPING\r\n"), [
     { op: "ERROR", sendErr: null, detail: "client sent -ERR 'Stale Connection'" },
