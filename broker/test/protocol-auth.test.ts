@@ -42,12 +42,28 @@ forBothServers(
 forBothServers(
   "any other op before CONNECT is an 'Authorization Violation' when auth is required",
   async ({ client }) => {
-    for (const op of ["PING\r\n", "SUB foo 1\r\n", "PUB foo 1\r\nx\r\n"]) {
+    // Even an unknown op or a PONG: auth comes before parsing anything but CONNECT.
+    for (const op of ["PING\r\n", "PONG\r\n", "SUB foo 1\r\n", "PUB foo 1\r\nx\r\n", "FOO\r\n"]) {
       const c = await client(null);
       c.send(op);
       await c.expectErr("Authorization Violation");
       await c.expectClosed();
     }
+  },
+  { server: USERPASS },
+);
+
+// Every CONNECT is checked, against the client's options with the new fields merged in: a second
+// CONNECT without credentials keeps the first one's, a wrong password fails.
+forBothServers(
+  "a second CONNECT is checked again, with the earlier credentials still in place",
+  async ({ client }) => {
+    const c = await client({ user: "alice", pass: "s3cret" });
+    c.send('CONNECT {"verbose":false}\r\nCONNECT {"pedantic":true}\r\nPING\r\n');
+    await c.expect("PONG\r\n");
+    c.send('CONNECT {"verbose":false,"user":"alice","pass":"wrong"}\r\n');
+    await c.expectErr("Authorization Violation");
+    await c.expectClosed();
   },
   { server: USERPASS },
 );
