@@ -76,7 +76,22 @@ function num(v: unknown): number {
 function spec(o: JsonObject): JsonObject { return isObject(o.spec) ? o.spec : {}; }
 function status(o: JsonObject): JsonObject { return isObject(o.status) ? o.status : {}; }
 
+/** Core and events.k8s.io Events print alike: last seen, type, reason, object, message. */
+function eventColumns(): Column[] {
+  const ref = (o: JsonObject): JsonObject => (isObject(o.involvedObject) ? o.involvedObject : isObject(o.regarding) ? o.regarding : {});
+  const lastSeen = (o: JsonObject): string => {
+    const series = isObject(o.series) ? str(o.series.lastObservedTime) : undefined;
+    const ts = series ?? str(o.lastTimestamp) ?? str(o.deprecatedLastTimestamp) ?? str(o.eventTime) ?? str(meta(o).creationTimestamp);
+    return humanAge(ts);
+  };
+  return [col("Last Seen", lastSeen), col("Type", (o) => str(o.type) ?? ""), col("Reason", (o) => str(o.reason) ?? ""),
+    col("Object", (o) => `${(str(ref(o).kind) ?? "").toLowerCase()}/${str(ref(o).name) ?? ""}`),
+    col("Message", (o) => (str(o.message) ?? str(o.note) ?? "").trim())];
+}
+
 const BUILTIN_COLUMNS: Record<string, Column[]> = {
+  "|events": eventColumns(),
+  "events.k8s.io|events": eventColumns(),
   "|namespaces": [nameCol, col("Status", (o) => str(status(o).phase) ?? ""), ageCol],
   "|configmaps": [nameCol, col("Data", (o) => count(o.data) + count(o.binaryData), "integer"), ageCol],
   "|secrets": [nameCol, col("Type", (o) => str(o.type) ?? ""), col("Data", (o) => count(o.data), "integer"), ageCol],

@@ -79,6 +79,25 @@ test("kubectl scale changes spec.size through the scale subresource", async () =
   assert.equal(await ok(["get", "nats", "example", "-o", "jsonpath={.metadata.generation}"]), "2");
 });
 
+test("kubectl wait sees a change through a watch", async () => {
+  const waiting = kubectl(["wait", "--for=jsonpath={.spec.size}=7", "natscluster/example", "--timeout=60s"]);
+  await waitFor("kubectl's watch", () => h.srv.openWatches() > 0);
+  await h.custom.patchNamespacedCustomObjectScale({ group: "skein.dev", version: "v1alpha1", plural: "natsclusters", namespace: "default",
+    name: "example", body: [{ op: "replace", path: "/spec/replicas", value: 7 }] });
+  const r = await waiting;
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /natscluster\.skein\.dev\/example condition met/);
+});
+
+test("kubectl get events prints the event columns", async () => {
+  await h.core.createNamespacedEvent({ namespace: "default", body: { metadata: { name: "example.1" }, type: "Normal", reason: "Scaled",
+    message: "scaled to 7", involvedObject: { apiVersion: "skein.dev/v1alpha1", kind: "NatsCluster", name: "example", namespace: "default" },
+    lastTimestamp: new Date() } });
+  const out = rows(await ok(["get", "events"]));
+  assert.deepEqual(out[0], ["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]);
+  assert.deepEqual(out[1]?.slice(1), ["Normal", "Scaled", "natscluster/example", "scaled to 7"]);
+});
+
 test("kubectl apply of a bad spec is refused with a reason naming the field", async () => {
   const bad = "apiVersion: skein.dev/v1alpha1\nkind: NatsCluster\nmetadata:\n  name: bad\nspec:\n  size: -1\n";
   const r = await kubectl(["apply", "-f", "-"], bad);
