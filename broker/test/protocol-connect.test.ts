@@ -79,3 +79,27 @@ forBothServers("CONNECT protocol 0 and 1 are both accepted", async ({ client }) 
     await c.expect("PONG\r\n");
   }
 });
+
+// nats-server decodes CONNECT into a Go struct with encoding/json: keys match case-insensitively,
+// null leaves a field alone, a value of the wrong type is an error that closes the connection.
+forBothServers("CONNECT keys match case-insensitively", async ({ client }) => {
+  const c = await client(null);
+  c.send('CONNECT {"VERBOSE":false,"Pedantic":false}\r\nPUB a.* 0\r\n\r\nPING\r\n');
+  await c.expect("PONG\r\n");
+});
+
+forBothServers("CONNECT null, or a null field, changes nothing", async ({ client }) => {
+  const c = await client(null);
+  c.send("CONNECT null\r\nPING\r\n");
+  await c.expect("+OK\r\nPONG\r\n");
+  c.send('CONNECT {"verbose":null}\r\nPING\r\n');
+  await c.expect("+OK\r\nPONG\r\n");
+});
+
+forBothServers("CONNECT with a field of the wrong type closes the connection without -ERR", async ({ client }) => {
+  for (const json of ['{"verbose":"true"}', '{"verbose":0}', '{"protocol":"1"}', '{"name":5}', "[]", '"x"', '{"verbose":false}x']) {
+    const c = await client(null);
+    c.send(`CONNECT ${json}\r\n`);
+    await c.expectClosed();
+  }
+});

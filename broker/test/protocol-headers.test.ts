@@ -116,3 +116,9 @@ forBothServers("no_responders without headers is refused and closed", async ({ c
   await c.expectErr("no responders requires headers support");
   await c.expectClosed();
 });
+
+forBothServers("the 503 is not delivered to a queue subscription on the reply subject", async ({ client }) => {
+  const c = await client(NO_RESPONDERS);
+  c.send("SUB _INBOX.x q 1\r\nPUB nobody _INBOX.x 2\r\nhi\r\n");
+  assert.equal(await c.flush(), "");
+});

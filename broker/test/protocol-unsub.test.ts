@@ -78,3 +78,19 @@ forBothServers("a sid may be reused after UNSUB", async ({ client }) => {
   c.send(`SUB foo 1\r\nUNSUB 1\r\nSUB bar 1\r\n${ONE}PUB bar 1\r\ny\r\n`);
   assert.equal(await c.flush(), "MSG bar 1 1\r\ny\r\n");
 });
+
+// The max is parsed as nats-server's parseSize: digits only and at most 9 of them; anything else is
+// -1, which removes the subscription at once.
+forBothServers("a max of more than 9 digits or with junk removes the subscription at once", async ({ client }) => {
+  for (const max of ["1234567890", "99999999999999999999", "2x", "-1"]) {
+    const c = await client();
+    c.send(`SUB foo 1\r\nUNSUB 1 ${max}\r\n${ONE}`);
+    assert.equal(await c.flush(), "", `UNSUB 1 ${max}`);
+  }
+  const nine = await client();
+  nine.send(`SUB foo 1\r\nUNSUB 1 123456789\r\n${ONE}`);
+  assert.equal(await nine.flush(), "MSG foo 1 1\r\nx\r\n");
+  const zeros = await client();
+  zeros.send(`SUB foo 1\r\nUNSUB 1 002\r\n${ONE.repeat(3)}`);
+  assert.equal(await zeros.flush(), "MSG foo 1 1\r\nx\r\n".repeat(2));
+});
