@@ -70,19 +70,19 @@ function checkCase(input: Buffer, r: () => number, maxControlLine: number, note:
 test("fuzz: fragments and junk give the same records in every chunking, and never throw", () => {
   const r = rng(99);
   let ops = 0, errors = 0;
-  for (let n = 0; n < 3000; n++) {
+  for (let n = 0; n < 2000; n++) {
     const input = randomInput(r);
     const recs = checkCase(input, r, n % 2 === 0 ? 4096 : 24, `case ${n}`);
     ops += recs.length;
     if (recs.some((rec) => rec.op === "ERROR")) errors++;
   }
-  assert.ok(ops > 1000 && errors > 100, `the fuzz reaches both ops and errors (${ops} records, ${errors} errors)`);
+  assert.ok(ops > 700 && errors > 70, `the fuzz reaches both ops and errors (${ops} records, ${errors} errors)`);
 });
 
 test("fuzz: valid ops with random spacing, then fragments, in every chunking", () => {
   const r = rng(7);
   let msgs = 0;
-  for (let n = 0; n < 1500; n++) {
+  for (let n = 0; n < 1000; n++) {
     const valid = Array.from({ length: 1 + ((r() * 6) | 0) }, () => validOp(r)).join("");
     const input = Buffer.concat([bytes(valid), randomInput(r)]);
     const recs = checkCase(input, r, n % 3 === 0 ? 32 : 4096, `case ${n}`);
@@ -91,5 +91,5 @@ test("fuzz: valid ops with random spacing, then fragments, in every chunking", (
     const prefix = feed([bytes(valid)]);
     assert.ok(!prefix.some((rec) => rec.op === "ERROR"), `case ${n}: ${JSON.stringify(valid)}`);
   }
-  assert.ok(msgs > 500, `messages were parsed (${msgs})`);
+  assert.ok(msgs > 300, `messages were parsed (${msgs})`);
 });
