@@ -9,6 +9,8 @@ import { isValidLiteralSubject, isValidSubject } from "../subjects/subject.js";
 import type { MatchResult } from "../subjects/sublist.js";
 import { Outbound } from "./outbound.js";
 import { Subscription } from "./subscription.js";
+import { isValidInfo } from "../protocol/info-check.js";
+import { decodeConnect } from "../protocol/connect.js";
 import { authenticate, type Credentials } from "./auth.js";
 import type { Permissions } from "./permissions.js";
 import { ERR, PROTO, CloseReason } from "../protocol/protocol-text.js";
@@ -117,26 +119,25 @@ export class Client implements ClientOpHandler {
   // ---- ops ----
 
   processConnect(arg: string): void {
-    let o: Record<string, unknown>;
-    try {
-      const v: unknown = JSON.parse(arg);
-      if (typeof v !== "object" || v === null || Array.isArray(v)) throw new Error("not an object");
-      o = v as Record<string, unknown>;
-    } catch {
-      this.server.log.debug(`${this.tag()} - Invalid CONNECT: ${arg.slice(0, 128)}`);
+    const o = decodeConnect(arg);
+    if (o === null) {
+      this.server.log.error(`${this.tag()} - Invalid CONNECT: ${arg.slice(0, 128)}`);
       return this.close(CloseReason.PROTOCOL_VIOLATION);
     }
-    if (typeof o.verbose === "boolean") this.verbose = o.verbose;
-    if (typeof o.pedantic === "boolean") this.pedantic = o.pedantic;
-    if (typeof o.echo === "boolean") this.echo = o.echo;
-    if (typeof o.headers === "boolean") this.headers = o.headers;
-    if (typeof o.no_responders === "boolean") this.noResponders = o.no_responders;
-    if (typeof o.name === "string") this.name = o.name;
-    if (typeof o.lang === "string") this.lang = o.lang;
-    if (typeof o.version === "string") this.version = o.version;
-    const proto = typeof o.protocol === "number" ? o.protocol : 0;
+    if (o.verbose !== undefined) this.verbose = o.verbose;
+    if (o.pedantic !== undefined) this.pedantic = o.pedantic;
+    if (o.echo !== undefined) this.echo = o.echo;
+    if (o.headers !== undefined) this.headers = o.headers;
+    if (o.no_responders !== undefined) this.noResponders = o.no_responders;
+    if (o.name !== undefined) this.name = o.name;
+    if (o.lang !== undefined) this.lang = o.lang;
+    if (o.version !== undefined) this.version = o.version;
+    const proto = o.protocol ?? 0;
 
-    this.creds = { user: o.user, pass: o.pass, auth_token: o.auth_token };
+    // A later CONNECT keeps the credentials of an earlier one that it does not repeat.
+    const prev = this.creds;
+    this.creds = { user: o.user ?? prev.user, pass: o.pass ?? prev.pass, auth_token: o.auth_token ?? prev.auth_token };
+    if (typeof this.creds.user === "string") this.user = this.creds.user;
     if (!this.authorize()) return;
     if (this.authTimer !== null) {
       clearTimeout(this.authTimer);
@@ -171,12 +172,18 @@ export class Client implements ClientOpHandler {
     return true;
   }
 
+  processInfo(arg: string): void {
+    if (!this.opAllowed()) return;
+    if (!isValidInfo(arg)) this.close(CloseReason.PROTOCOL_VIOLATION);
+  }
+
   processPing(): void {
     if (!this.opAllowed()) return;
     this.out.queueProto(PROTO.PONG);
   }
 
   processPong(): void {
+    if (!this.opAllowed()) return;
     this.pingsOut = 0;
     if (this.rttStart !== 0) {
       this.rtt = Date.now() - this.rttStart;
@@ -218,7 +225,8 @@ export class Client implements ClientOpHandler {
     if (!this.opAllowed()) return;
     const p = this.parser;
     const sid = p.arg(0);
-    const max = p.argc === 2 ? Number.parseInt(p.arg(1), 10) : 0;
+    // As nats-server: a max that is not a number of at most 9 digits unsubscribes at once.
+    const max = p.argc === 2 ? parseMax(p.arg(1)) : 0;
     const sub = this.subs.get(sid);
     if (sub !== undefined) {
       if (max > 0 && max > sub.delivered) sub.max = max;
@@ -335,11 +343,9 @@ export class Client implements ClientOpHandler {
     const reply = p.arg(1);
     // The 503 goes to this client's own subscription that matches the reply subject.
     const result = this.server.sublist.match(reply);
+    // Only a plain subscription counts, as in nats-server.
     let sid: string | null = null;
     for (const s of result.psubs) if (s.client === this) { sid = s.sid; break; }
-    if (sid === null) {
-      for (const g of result.qsubs) for (const s of g) if (s.client === this) { sid = s.sid; break; }
-    }
     if (sid === null) return;
     this.out.queueProto(Buffer.from(`HMSG ${reply} ${sid} 16 16\r\nNATS/1.0 503\r\n\r\n\r\n`, "latin1"));
   }
@@ -351,6 +357,8 @@ export class Client implements ClientOpHandler {
   }
 
   protocolError(sendErr: string | null, detail: string): void {
+    // Before CONNECT on a server that requires auth, anything else is an auth violation first.
+    if (!this.opAllowed()) return;
     if (sendErr !== null) this.sendErr(sendErr);
     this.server.log.error(`${this.tag()} - Client parser ERROR: ${detail}`);
     this.close(sendErr === ERR.MAX_CONTROL_LINE ? CloseReason.MAX_CONTROL_LINE : CloseReason.PROTOCOL_VIOLATION);
@@ -408,6 +416,10 @@ export class Client implements ClientOpHandler {
   tag(): string {
     return `${this.host}:${this.port} - cid:${this.cid}`;
   }
+}
+
+function parseMax(s: string): number {
+  return /^[0-9]{1,9}$/.test(s) ? Number(s) : -1;
 }
 
 function isValidQueue(q: string): boolean {

@@ -16,6 +16,8 @@ export interface ClientOpHandler {
   processSub(): void;
   processUnsub(): void;
   processPing(): void;
+  /** INFO from a client: nats-server checks its JSON and otherwise ignores it. */
+  processInfo(arg: string): void;
   processPong(): void;
   /** A malformed op: the connection must be closed (the parser has halted). `sendErr` is the -ERR text
    * nats-server sends for it, or null when it closes without one. */
@@ -220,7 +222,7 @@ export class ClientParser {
           if (this.halted) return;
           break;
 
-        // INFO from a client is accepted and ignored, as nats-server does.
+        // INFO from a client (checked by the handler).
         case St.OP_I: if (b === S.N || b === S.n) this.state = St.OP_IN; else return this.fail(buf, i); break;
         case St.OP_IN: if (b === S.F || b === S.f) this.state = St.OP_INF; else return this.fail(buf, i); break;
         case St.OP_INF: if (b === S.O || b === S.o) this.state = St.OP_INFO; else return this.fail(buf, i); break;
@@ -229,6 +231,8 @@ export class ClientParser {
           if (b !== S.LF && (i = scanToLF(buf, i, len)) === len) break;
           if (!this.endLine(buf, i)) return;
           this.state = St.OP_START;
+          this.h.processInfo(this.lineString());
+          if (this.halted) return;
           break;
 
         // +OK and -ERR from a client are tolerated.
@@ -277,13 +281,15 @@ export class ClientParser {
   /** Appends bytes of a split control line to scratch; false (and an error) when over the limit. */
   private append(buf: Buffer, from: number, to: number): boolean {
     const n = to - from;
-    const limit = this.maxControlLine;
-    if (this.scratchLen + n > limit) {
+    if (n === 0) return true;
+    // A CR that may be the one before the LF does not count.
+    const counted = this.scratchLen + n - (n > 0 && buf[to - 1] === S.CR ? 1 : 0);
+    if (counted > this.maxControlLine) {
       this.overLimit();
       return false;
     }
     if (this.scratchLen + n > this.scratch.length) {
-      const grown = Buffer.allocUnsafe(Math.min(limit + 2, Math.max(this.scratch.length * 2, this.scratchLen + n)));
+      const grown = Buffer.allocUnsafe(Math.min(this.maxControlLine + 2, Math.max(this.scratch.length * 2, this.scratchLen + n)));
       this.scratch.copy(grown, 0, 0, this.scratchLen);
       this.scratch = grown;
     }
@@ -328,6 +334,10 @@ export class ClientParser {
       // The CR before the LF, in this chunk or the previous one, is in scratch now: drop it.
       let end = this.scratchLen;
       if (end > 0 && this.scratch[end - 1] === S.CR) end--;
+      if (end > this.maxControlLine) {
+        this.overLimit();
+        return false;
+      }
       this.argBuf = this.scratch;
       this.lineStart = 0;
       this.lineEnd = end;
@@ -375,7 +385,7 @@ export class ClientParser {
   private parseSize(n: number): number {
     const a = this.argBuf;
     const s = this.argStart[n]!, e = this.argEnd[n]!;
-    if (e - s > 10 || e === s) return -1;
+    if (e - s > 9 || e === s) return -1; // nats-server reads at most 9 digits
     let v = 0;
     for (let p = s; p < e; p++) {
       const d = a[p]! - 48;
