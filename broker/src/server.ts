@@ -39,6 +39,9 @@ export class Server {
   slowConsumers = 0;
   totalConnections = 0;
 
+  /** Lines logged after the startup banner's ID line (main.ts: "Using configuration file: ..."). */
+  readonly bannerNotes: string[] = [];
+
   /** The HTTP(S) monitor, when http_port or https_port is set. */
   monitor: Monitor | null = null;
 
@@ -94,6 +97,7 @@ export class Server {
     this.log.info(`  Git:      [not set]`);
     this.log.info(`  Name:     ${this.name}`);
     this.log.info(`  ID:       ${this.id}`);
+    for (const note of this.bannerNotes) this.log.info(note);
     this.monitor = await startMonitoring(this);
     const server = net.createServer({ noDelay: true }, (s) => this.accept(s));
     await new Promise<void>((resolve, reject) => {
@@ -207,6 +211,27 @@ export class Server {
 
   releaseBuffer(b: Bytes): void {
     if (this.pool.length < POOL_MAX) this.pool.push(b);
+  }
+
+  /** Lame duck: closes the client listener, keeping the connected clients; resolves once it is closed. */
+  async stopAccepting(): Promise<void> {
+    const listener = this.listener;
+    if (listener === null) return;
+    this.listener = null;
+    await new Promise<void>((r) => listener.close(() => r()));
+  }
+
+  /** Sends every client that has sent CONNECT an INFO with these fields added (lame duck's ldm);
+   * returns how many got it. */
+  sendInfoToClients(extra: Partial<ServerInfo>): number {
+    this.info = { ...this.info, ...extra };
+    let n = 0;
+    for (const c of this.clients.values()) {
+      if (c.closed || !c.connectReceived) continue;
+      c.out.sendNow(clientInfoLine(this.info, c.cid, c.host));
+      n++;
+    }
+    return n;
   }
 
   /** Stops accepting, closes every client and resolves when the listener is closed. */
