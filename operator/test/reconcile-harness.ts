@@ -1,9 +1,6 @@
 // Test harness for the controller: B's fake API server (with the NatsCluster CRD loaded), the real
 // @kubernetes/client-node against it, and an operator started in-process.
 import { PassThrough } from "node:stream";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   AppsV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions,
@@ -44,12 +41,7 @@ export const FAST: Partial<OperatorOptions> = {
 
 export async function startEnv(): Promise<Env> {
   const fake = await startFakeApiServer({ crds: [CRD_PATH] });
-  // client-node refuses plain http unless the cluster says insecure-skip-tls-verify.
-  const dir = mkdtempSync(join(tmpdir(), "skein-op-test-"));
-  const kubeconfig = join(dir, "kubeconfig");
-  let text = readFileSync(fake.kubeconfigPath, "utf8");
-  if (!text.includes("insecure-skip-tls-verify")) text = text.replace(/^(\s+)server: (.*)$/m, "$1server: $2\n$1insecure-skip-tls-verify: true");
-  writeFileSync(kubeconfig, text);
+  const kubeconfig = fake.kubeconfigPath;
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfig);
   const logs: string[] = [];
@@ -68,7 +60,6 @@ export async function startEnv(): Promise<Env> {
     async stop() {
       for (const op of operators) await op.stop();
       await fake.stop();
-      rmSync(dir, { recursive: true, force: true });
       if (process.env.SKEIN_TEST_LOGS) for (const l of logs) process.stderr.write(`${l}\n`);
     },
   };

@@ -105,6 +105,8 @@ test("update: a reloadable change (maxPayload) rewrites only the ConfigMap; a no
     const sts2 = (await child(env, "StatefulSet", "demo"))!;
     assert.notEqual(templateHash(sts2), templateHash(sts0));
     assert.match((await child(env, "ConfigMap", "demo-config"))!.data["skein.conf"] as string, /no_advertise: true/);
+    const rolled = (await env.core.listNamespacedEvent({ namespace: NS })).items.filter((e) => e.reason === "RollingUpdate");
+    assert.equal(rolled.length, 1, "one RollingUpdate event, for the non-reloadable change only");
     const secret1 = (await child(env, "Secret", "demo-credentials"))!;
     assert.deepEqual(secret1.data, secret0.data, "credentials stay stable across reconciles");
   } finally {

@@ -4,7 +4,7 @@
 import { withDefaults } from "../api/defaults.js";
 import { validateNatsCluster } from "../api/validate.js";
 import { GROUP, KIND, PLURAL, VERSION, type NatsCluster } from "../api/types.js";
-import { buildChildren, childNames, credentialsFromSecret, generateCredentials, selectorString, wantsGeneratedClientAuth, type Credentials } from "../resources/index.js";
+import { CONFIG_HASH_ANNOTATION, buildChildren, childNames, credentialsFromSecret, generateCredentials, selectorString, wantsGeneratedClientAuth, type Credentials } from "../resources/index.js";
 import { differs, foreignController, prepareDesired, updateBody } from "./compare.js";
 import type { EventRecorder } from "./events.js";
 import { splitKey, type ChildKind, type InformerSet } from "./informers.js";
@@ -197,6 +197,11 @@ export class Reconciler {
     if (from !== undefined && to !== undefined && from !== to) {
       await this.opts.events.record(owner, "Normal", to > from ? "ScaledUp" : "ScaledDown", `StatefulSet ${name} scaled from ${from} to ${to} replicas`);
     }
+    const hashBefore = configHashOf(before), hashAfter = configHashOf(after);
+    if (hashBefore !== undefined && hashBefore !== hashAfter) {
+      await this.opts.events.record(owner, "Normal", "RollingUpdate",
+        `a setting that cannot be reloaded changed (config hash ${hashBefore} -> ${hashAfter ?? "none"}): the pods of StatefulSet ${name} roll`);
+    }
   }
 
   private async writeStatus(nc: NatsCluster, status: ClusterStatus): Promise<void> {
@@ -238,6 +243,11 @@ async function readOrUndefined(read: () => Promise<KubeObject>): Promise<KubeObj
 function replicasOf(obj: KubeObject): number | undefined {
   const r = (obj.spec as { replicas?: unknown } | undefined)?.replicas;
   return typeof r === "number" ? r : undefined;
+}
+
+function configHashOf(sts: KubeObject): string | undefined {
+  const spec = sts.spec as { template?: { metadata?: { annotations?: Record<string, string> } } } | undefined;
+  return spec?.template?.metadata?.annotations?.[CONFIG_HASH_ANNOTATION];
 }
 
 function statusReplicas(obj: KubeObject): number {
