@@ -17,7 +17,7 @@ export interface KindHooks {
 
 export interface WriteOptions { dryRun?: boolean; fieldValidation?: string }
 export interface WriteResult { object: JsonObject; warnings: string[] }
-export interface DeleteOptions { propagationPolicy?: string; preconditions?: { uid?: string; resourceVersion?: string }; dryRun?: boolean }
+export interface DeleteOptions { propagationPolicy?: string; preconditions?: { uid?: string; resourceVersion?: string }; dryRun?: boolean; gracePeriodSeconds?: number }
 export interface ListOptions { labelSelector?: string; fieldSelector?: string; limit?: number; continueToken?: string; resourceVersion?: string; resourceVersionMatch?: string }
 
 export type Validator = (t: ResourceType, obj: JsonObject, old: JsonObject | undefined, fieldValidation: string | undefined) => { errors: FieldError[]; warnings: string[]; unknown: string[] };
@@ -274,7 +274,8 @@ export class Operations {
     const finalizers = Array.isArray(m.finalizers) ? m.finalizers : [];
     const nsFinalizers = t.group === "" && t.plural === "namespaces" && isObject(next.spec) && Array.isArray(next.spec.finalizers)
       ? next.spec.finalizers : [];
-    if (m.deletionTimestamp && finalizers.length === 0 && nsFinalizers.length === 0) {
+    const grace = typeof m.deletionGracePeriodSeconds === "number" ? m.deletionGracePeriodSeconds : 0;
+    if (m.deletionTimestamp && finalizers.length === 0 && nsFinalizers.length === 0 && grace === 0) {
       const removed = this.store.remove(storageKey(t), t.namespaced ? str(m.namespace) : undefined, str(m.name) ?? "", next);
       if (removed) this.notify(t, removed, true);
       return this.view(t, removed ?? next);
@@ -339,6 +340,20 @@ export class Operations {
       this.notify(t, stored, false);
       return { object: this.view(t, stored), removed: false };
     }
+    const grace = podGracePeriod(t, old, opts.gracePeriodSeconds);
+    if (grace > 0) {
+      const current = typeof nm.deletionGracePeriodSeconds === "number" ? nm.deletionGracePeriodSeconds : undefined;
+      if (!nm.deletionTimestamp || (current !== undefined && grace < current)) {
+        nm.deletionTimestamp = new Date(Date.now() + grace * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+        nm.deletionGracePeriodSeconds = grace;
+      }
+      if (finalizers.length > 0) nm.finalizers = finalizers;
+      if (opts.dryRun || deepEqual(next, old)) return { object: old, removed: false };
+      const stored = this.store.write(storageKey(t), next);
+      this.notify(t, stored, false);
+      return { object: this.view(t, stored), removed: false };
+    }
+    if (typeof nm.deletionGracePeriodSeconds === "number" && nm.deletionGracePeriodSeconds > 0) nm.deletionGracePeriodSeconds = 0;
     if (finalizers.length > 0) {
       nm.finalizers = finalizers;
       if (!nm.deletionTimestamp) {
@@ -358,6 +373,19 @@ export class Operations {
   private notify(t: ResourceType, obj: JsonObject, removed: boolean): void {
     for (const f of this.afterWrite) f(t, obj, removed);
   }
+}
+
+/**
+ * Pods on a node are deleted gracefully (deletionTimestamp in the future, the kubelet removes them with a
+ * grace period of 0); unscheduled or finished pods, and everything else, go at once.
+ */
+function podGracePeriod(t: ResourceType, o: JsonObject, requested: number | undefined): number {
+  if (t.group !== "" || t.plural !== "pods") return 0;
+  const spec = isObject(o.spec) ? o.spec : {};
+  const phase = isObject(o.status) ? o.status.phase : undefined;
+  if (!str(spec.nodeName) || phase === "Succeeded" || phase === "Failed") return 0;
+  const g = requested ?? (typeof spec.terminationGracePeriodSeconds === "number" ? spec.terminationGracePeriodSeconds : 30);
+  return g < 0 ? 1 : g;
 }
 
 function itemSortKey(o: JsonObject): string {

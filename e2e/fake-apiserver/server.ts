@@ -277,7 +277,10 @@ function deleteOptions(body: Buffer, q: URLSearchParams): DeleteOptions {
   if (policy === undefined && orphan !== undefined) policy = orphan === true ? "Orphan" : "Background";
   const pre = isObject(o.preconditions) ? { uid: str(o.preconditions.uid), resourceVersion: str(o.preconditions.resourceVersion) } : undefined;
   const dry = Array.isArray(o.dryRun) ? o.dryRun.includes("All") : q.getAll("dryRun").includes("All");
-  return { propagationPolicy: policy, preconditions: pre, dryRun: dry };
+  const graceRaw = typeof o.gracePeriodSeconds === "number" ? o.gracePeriodSeconds : q.get("gracePeriodSeconds");
+  const grace = graceRaw === null || graceRaw === undefined ? undefined : Number(graceRaw);
+  if (grace !== undefined && !Number.isInteger(grace)) throw badRequest(`invalid gracePeriodSeconds: ${String(graceRaw)}`);
+  return { propagationPolicy: policy, preconditions: pre, dryRun: dry, gracePeriodSeconds: grace };
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {

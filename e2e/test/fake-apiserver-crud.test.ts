@@ -192,3 +192,21 @@ test("bad requests: kind, name and namespace mismatches", async () => {
   assert.equal(r5.status, 404);
   assert.equal(r5.json.message, "the server could not find the requested resource");
 });
+
+test("pods on a node are deleted gracefully; unscheduled pods at once", async () => {
+  const spec = { containers: [{ name: "c", image: "i:1" }], terminationGracePeriodSeconds: 60 };
+  await h.core.createNamespacedPod({ namespace: "default", body: { metadata: { name: "loose" }, spec } });
+  await h.core.deleteNamespacedPod({ name: "loose", namespace: "default" });
+  assert.equal((await failure(() => h.core.readNamespacedPod({ name: "loose", namespace: "default" }))).code, 404);
+
+  await h.core.createNamespacedPod({ namespace: "default", body: { metadata: { name: "placed" }, spec: { ...spec, nodeName: "node-1" } } });
+  const t0 = Date.now();
+  await h.core.deleteNamespacedPod({ name: "placed", namespace: "default" });
+  const p = await h.core.readNamespacedPod({ name: "placed", namespace: "default" });
+  assert.equal(p.metadata?.deletionGracePeriodSeconds, 60);
+  assert.ok((p.metadata?.deletionTimestamp?.getTime() ?? 0) >= t0 + 58_000, "deletionTimestamp is the end of the grace period");
+  const st = await h.core.replaceNamespacedPodStatus({ name: "placed", namespace: "default", body: { ...p, status: { phase: "Running" } } });
+  assert.equal(st.status?.phase, "Running", "a pod in its grace period can still be updated");
+  await h.core.deleteNamespacedPod({ name: "placed", namespace: "default", gracePeriodSeconds: 0 });
+  assert.equal((await failure(() => h.core.readNamespacedPod({ name: "placed", namespace: "default" }))).code, 404);
+});
