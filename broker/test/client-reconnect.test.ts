@@ -65,6 +65,8 @@ for (const kind of SERVER_KINDS) {
         await svcDown;
         server = await startChildServer(kind, flags);
         await Promise.all([svcBack, cliBack]);
+        // The client resends its subscriptions on reconnect; a flush makes sure the server has them.
+        await svc.flush();
 
         // The subscriptions made before the restart work again on the new server.
         await roundTrip(cli, "svc.echo");
