@@ -25,6 +25,9 @@ export interface OperatorOptions {
   kubeconfig?: string;
   /** One namespace to watch; undefined watches all namespaces. */
   namespace?: string;
+  /** Watch every namespace even if `namespace` is set (the --all-namespaces flag). */
+  allNamespaces?: boolean;
+  /** Broker image for clusters without spec.serverImage; default $DEFAULT_IMAGE, then DEFAULT_BROKER_IMAGE. */
   defaultImage?: string;
   /** Port of /metrics and /healthz; 0 picks a free port; null disables the endpoint. */
   metricsPort?: number | null;
@@ -70,8 +73,9 @@ export async function startOperator(opts: OperatorOptions = {}): Promise<Running
   const identity = opts.identity ?? process.env.POD_NAME ?? `${hostname()}-${randomBytes(4).toString("hex")}`;
   let elector: LeaderElector | undefined;
   const canAct = (): boolean => elector === undefined || elector.isLeader();
+  const namespace = opts.allNamespaces ? undefined : opts.namespace;
   const controller = new Controller({
-    kubeConfig, api, namespace: opts.namespace, defaultImage: opts.defaultImage ?? DEFAULT_BROKER_IMAGE,
+    kubeConfig, api, namespace, defaultImage: opts.defaultImage ?? process.env.DEFAULT_IMAGE ?? DEFAULT_BROKER_IMAGE,
     log, metrics, instance: identity, canAct, workers: opts.workers, resyncMs: opts.resyncMs,
     retryBackoff: opts.retryBackoff, informerBackoff: opts.informerBackoff,
   });
@@ -80,7 +84,7 @@ export async function startOperator(opts: OperatorOptions = {}): Promise<Running
     controller.start().catch((err: unknown) => log.error("controller failed to start", { error: String(err) }));
   };
   if (opts.leaderElect) {
-    const leaseNamespace = opts.leaseNamespace ?? process.env.POD_NAMESPACE ?? opts.namespace ?? "default";
+    const leaseNamespace = opts.leaseNamespace ?? process.env.POD_NAMESPACE ?? namespace ?? "default";
     elector = new LeaderElector({
       api, namespace: leaseNamespace, name: opts.leaseName ?? DEFAULT_LEASE_NAME, identity, log,
       leaseDurationMs: opts.leaseDurationMs, renewDeadlineMs: opts.renewDeadlineMs, retryPeriodMs: opts.retryPeriodMs,
@@ -108,7 +112,7 @@ export async function startOperator(opts: OperatorOptions = {}): Promise<Running
     }
   }
   log.info("operator started", {
-    namespace: opts.namespace ?? "(all)", identity, leaderElect: Boolean(opts.leaderElect), metrics: server?.url ?? "off",
+    namespace: namespace ?? "(all)", identity, leaderElect: Boolean(opts.leaderElect), metrics: server?.url ?? "off",
   });
   return {
     metrics, log, controller, metricsUrl: server?.url,
