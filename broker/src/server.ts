@@ -74,6 +74,7 @@ export class Server {
     this.opts = next;
     this.tlsContext = ctx;
     this.info = this.buildInfo();
+    if (this.monitor !== null) this.monitor.configLoadTime = new Date();
     for (const c of [...this.clients.values()]) {
       c.parser.maxControlLine = next.maxControlLine;
       if (c.connectReceived) c.authorize();
@@ -172,9 +173,9 @@ export class Server {
     this.monitor?.clientClosed(c);
   }
 
-  /** True while the client listener accepts connections (for /healthz). */
+  /** True while the client listener accepts connections (for /healthz; false in lame duck). */
   readyForConnections(): boolean {
-    return this.running;
+    return this.running && this.listener !== null;
   }
 
   authRequired(): boolean {
