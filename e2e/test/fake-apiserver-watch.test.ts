@@ -180,3 +180,38 @@ test("dropWatches ends open watches: gracefully the informer re-watches, abruptl
   await waitFor("error reported", () => errors.length > 0);
   await inf.stop();
 });
+
+test("watch=1, the legacy /watch/ path and a named watch behave like watch=true", async () => {
+  await ns("legacy");
+  const rv = String(h.srv.resourceVersion());
+  const lines = async (path: string): Promise<{ res: IncomingMessage; next: () => Promise<Record<string, unknown>> }> => {
+    const res = await new Promise<IncomingMessage>((resolve, reject) => { httpGet(`${h.srv.url}${path}`, resolve).on("error", reject); });
+    let buf = "";
+    const queue: Record<string, unknown>[] = [];
+    const waiters: ((v: Record<string, unknown>) => void)[] = [];
+    res.on("data", (c: Buffer) => {
+      buf += c.toString();
+      let i: number;
+      while ((i = buf.indexOf("\n")) >= 0) {
+        const ev = JSON.parse(buf.slice(0, i)) as Record<string, unknown>;
+        buf = buf.slice(i + 1);
+        const w = waiters.shift();
+        if (w) w(ev); else queue.push(ev);
+      }
+    });
+    return { res, next: () => new Promise((r) => { const q = queue.shift(); if (q) r(q); else waiters.push(r); }) };
+  };
+  const a = await lines(`/api/v1/namespaces/legacy/configmaps?watch=1&resourceVersion=${rv}`);
+  const b = await lines(`/api/v1/watch/namespaces/legacy/configmaps?resourceVersion=${rv}`);
+  const c = await lines(`/api/v1/watch/namespaces/legacy/configmaps/only?resourceVersion=${rv}`);
+  await h.core.createNamespacedConfigMap({ namespace: "legacy", body: { metadata: { name: "other" } } });
+  await h.core.createNamespacedConfigMap({ namespace: "legacy", body: { metadata: { name: "only" } } });
+  for (const w of [a, b]) {
+    const e1 = await w.next();
+    assert.equal(e1.type, "ADDED");
+    assert.equal((e1.object as { metadata: { name: string } }).metadata.name, "other");
+  }
+  const e = await c.next();
+  assert.equal((e.object as { metadata: { name: string } }).metadata.name, "only");
+  for (const w of [a, b, c]) w.res.destroy();
+});
