@@ -271,7 +271,7 @@ describe("monitor endpoints with traffic", { timeout: 120_000 }, () => {
   });
 });
 
-describe("monitor start-up rules", { timeout: 60_000 }, () => {
+describe("monitor life cycle", { timeout: 60_000 }, () => {
   it("no monitor when neither http_port nor https_port is set", async () => {
     const s = new Server({ ...defaultOptions(), host: HOST, port: 0 }, quietLogger());
     await s.start();
@@ -299,6 +299,35 @@ describe("monitor start-up rules", { timeout: 60_000 }, () => {
       });
     } finally {
       await first.stop();
+    }
+  });
+
+  it("/healthz fails as nats-server's does once the listener closes for lame duck", async () => {
+    const m = await startSkein();
+    try {
+      await m.server.stopAccepting();
+      const r = await get(m.http, "/healthz");
+      assert.equal(r.status, 503);
+      assert.equal(r.type, "text/plain; charset=utf-8");
+      assert.equal(r.text, '{"status":"error","error":"failed to be ready for connections after 1ms: server"}');
+      assert.ok(m.log.lines.includes('[WRN] Healthcheck failed: "failed to be ready for connections after 1ms: server"'));
+    } finally {
+      await m.stop();
+    }
+  });
+
+  it("a reload moves config_load_time and shows the new options", async () => {
+    const m = await startSkein();
+    try {
+      const v0 = await getJson(m.http, "/varz");
+      assert.equal(v0["config_load_time"], v0["start"]);
+      await new Promise((r) => setTimeout(r, 20));
+      m.server.applyOptions({ ...m.server.opts, maxPayload: 4096 });
+      const v1 = await getJson(m.http, "/varz");
+      assert.ok(Date.parse(String(v1["config_load_time"])) > Date.parse(String(v0["config_load_time"])));
+      assert.equal(v1["max_payload"], 4096);
+    } finally {
+      await m.stop();
     }
   });
 
