@@ -114,3 +114,29 @@ forBothServers("a large payload split across many reads arrives intact", async (
   assert.equal(m.subject, "big");
   assert.ok(m.payload.equals(payload), "payload bytes differ");
 });
+
+forBothServers("a client that disconnects in the middle of a payload delivers nothing and harms no one", async ({ client }) => {
+  const sub = await client();
+  sub.send("SUB a 1\r\n");
+  await sub.flush();
+  const gone = await client();
+  gone.send("PUB a 100\r\nonly part of it");
+  await gone.expectNothing(100);
+  gone.close();
+  const pub = await client();
+  pub.send("PUB a 2\r\nok\r\n");
+  await pub.flush();
+  await sub.expect("MSG a 1 2\r\nok\r\n");
+  assert.equal(await sub.flush(), "");
+});
+
+forBothServers("what a client sent before half-closing its socket is still delivered", async ({ client }) => {
+  const sub = await client();
+  sub.send("SUB a 1\r\n");
+  await sub.flush();
+  const c = await client();
+  c.send("PUB a 4\r\nlast\r\n");
+  c.endWriting();
+  await sub.expect("MSG a 1 4\r\nlast\r\n");
+  await c.expectClosed();
+});

@@ -298,6 +298,11 @@ export class RawClient {
     });
   }
 
+  /** Half-closes: sends FIN after what was written, and keeps reading. */
+  endWriting(): void {
+    this.socket.end();
+  }
+
   close(): void {
     this.socket.destroy();
   }
