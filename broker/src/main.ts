@@ -1,18 +1,24 @@
 #!/usr/bin/env node
 // skein-server: the command line. Flags and config file as nats-server takes them; signals as
-// nats-server handles them.
+// nats-server handles them:
+//   SIGINT  "Trapped "interrupt" signal" (debug), shut down, exit 0
+//   SIGTERM shut down, exit 1 (as nats-server 2.9); ignored during lame duck
+//   SIGHUP  reload the config file           SIGUSR1 reopen the log file
+//   SIGUSR2 lame duck, then exit 0
+// The process takes the program name as its title, so `--signal` without a pid can find it.
 
-import { readFileSync, writeFileSync, rmSync } from "node:fs";
 import { parseCommandLine, USAGE, UsageError, type CommandLine } from "./config/cli.js";
 import { loadConfigFile, mergeOptions, validateOptions } from "./config/load.js";
 import { ConfigError } from "./config/values.js";
 import { defaultOptions, type ServerOptions } from "./options.js";
 import { PROTOCOL_VERSION, SKEIN_VERSION } from "./info.js";
 import { Server } from "./server.js";
-
-const SIGNALS: Record<string, NodeJS.Signals> = {
-  stop: "SIGKILL", quit: "SIGINT", term: "SIGTERM", reopen: "SIGUSR1", reload: "SIGHUP", ldm: "SIGUSR2",
-};
+import { createLogger, goLogLine, logOptionsOf, LogSetupError, type ServerLogger } from "./log.js";
+import { LameDuck } from "./lame-duck.js";
+import { reloadConfig } from "./reload.js";
+import { listenerUrls, removePortsFile, writePidFile, writePortsFile } from "./process-files.js";
+import { sendSignal } from "./signal-command.js";
+import { programName } from "./syslog.js";
 
 function fail(msg: string): never {
   process.stderr.write(`${msg}\n`);
@@ -37,26 +43,106 @@ function loadOptions(cl: CommandLine): ServerOptions {
   return opts;
 }
 
-/** `--signal cmd[=pid|pidfile]`: sends the signal to a running server. */
-function sendSignal(command: string, target: string | undefined): never {
-  const sig = SIGNALS[command];
-  if (sig === undefined) fail(`Unknown signal "${command}"`);
-  let pid: number;
-  if (target === undefined) fail(`skein-server: --signal ${command} needs a pid or a pid file (${command}=PID)`);
-  if (/^\d+$/.test(target)) pid = Number(target);
-  else {
+/** Go's log.Fatalf for a logging destination that cannot be used: a plain line on stderr, exit 1. */
+function fatalLogSetup(msg: string): never {
+  process.stderr.write(goLogLine(msg));
+  process.exit(1);
+}
+
+function openLogger(opts: ServerOptions): ServerLogger {
+  try {
+    return createLogger(logOptionsOf(opts, fatalLogSetup));
+  } catch (e) {
+    if (e instanceof LogSetupError) fatalLogSetup(e.message);
+    throw e;
+  }
+}
+
+/** Writes the ports file (client and monitoring URLs), logging a failure as nats-server does. */
+function portsWriter(server: Server): (dir: string) => void {
+  return (dir) => {
+    const o = server.opts;
+    const monitoring = server.monitor && server.monitor.port > 0
+      ? listenerUrls(server.monitor.protocol, o.httpHost, server.monitor.port)
+      : [];
+    const err = writePortsFile(dir, { nats: listenerUrls("nats", o.host, server.port), monitoring });
+    if (err !== null) server.log.error(err);
+  };
+}
+
+async function run(cl: CommandLine): Promise<void> {
+  const opts = loadOptions(cl);
+  if (cl.checkConfig) {
+    process.stdout.write(`skein-server: configuration file ${cl.configFile} is valid\n`);
+    process.exit(0);
+  }
+  process.title = programName();
+  const log = openLogger(opts);
+  let server: Server;
+  try {
+    server = new Server(opts, log);
+  } catch (e) {
+    log.fatal((e as Error).message);
+    await log.flush();
+    process.exit(1);
+  }
+  if (cl.configFile !== undefined) server.bannerNotes.push(`Using configuration file: ${cl.configFile}`);
+  if (opts.pidFile !== "") {
     try {
-      pid = Number(readFileSync(target, "utf8").trim());
+      writePidFile(opts.pidFile);
     } catch (e) {
-      fail(`skein-server: cannot read pid file ${target}: ${(e as Error).message}`);
+      log.fatal((e as Error).message);
+      await log.flush();
+      process.exit(1);
     }
   }
   try {
-    process.kill(pid, sig);
+    await server.start();
   } catch (e) {
-    fail(`skein-server: cannot signal process ${pid}: ${(e as Error).message}`);
+    log.fatal(`Error listening on port: ${opts.host}:${opts.port}, "${(e as Error).message}"`);
+    await log.flush();
+    process.exit(1);
   }
-  process.exit(0);
+  const writePorts = portsWriter(server);
+  if (server.opts.portsFileDir !== "") writePorts(server.opts.portsFileDir);
+
+  let stopping = false;
+  const shutdown = async (code: number): Promise<never> => {
+    stopping = true;
+    log.info("Initiating Shutdown...");
+    const dir = server.opts.portsFileDir;
+    if (dir !== "") {
+      const err = removePortsFile(dir);
+      if (err !== null) log.error(err);
+    }
+    await server.shutdown();
+    await log.flush();
+    log.close();
+    process.exit(code);
+  };
+  const lameDuck = new LameDuck(server, { shutdown: () => shutdown(0), stopping: () => stopping });
+
+  const trapped = (name: string): void => log.debug(`Trapped "${name}" signal`);
+  process.on("SIGINT", () => {
+    trapped("interrupt");
+    if (!stopping) void shutdown(0);
+  });
+  process.on("SIGTERM", () => {
+    trapped("terminated");
+    if (!stopping && !lameDuck.inLameDuck) void shutdown(1);
+  });
+  process.on("SIGHUP", () => {
+    trapped("hangup");
+    reloadConfig({ server, log, configFile: cl.configFile, flags: cl.overrides, writePorts, fatal: fatalLogSetup });
+  });
+  process.on("SIGUSR1", () => {
+    trapped("user defined signal 1");
+    log.reopen();
+  });
+  process.on("SIGUSR2", () => {
+    trapped("user defined signal 2");
+    void lameDuck.enter();
+  });
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -75,33 +161,13 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`skein-server: v${SKEIN_VERSION} (nats-server protocol v${PROTOCOL_VERSION})\n`);
     process.exit(0);
   }
-  if (cl.signal) sendSignal(cl.signal.command, cl.signal.pid);
-  for (const w of cl.warnings) process.stderr.write(`skein-server: ${w}\n`);
-  const opts = loadOptions(cl);
-  if (cl.checkConfig) {
-    process.stdout.write(`skein-server: configuration file ${cl.configFile} is valid\n`);
+  if (cl.signal) {
+    const err = sendSignal(cl.signal.command, cl.signal.pid);
+    if (err !== null) fail(`${programName()}: ${err}`);
     process.exit(0);
   }
-
-  const server = new Server(opts);
-  try {
-    await server.start();
-  } catch (e) {
-    server.log.fatal(`Error listening on port: ${opts.host}:${opts.port}, "${(e as Error).message}"`);
-    process.exit(1);
-  }
-  if (opts.pidFile !== "") writeFileSync(opts.pidFile, String(process.pid));
-
-  const stop = (name: string): void => {
-    server.log.info(`Trapped "${name}" signal`);
-    server.log.info("Initiating Shutdown...");
-    void server.shutdown().then(() => {
-      if (opts.pidFile !== "") rmSync(opts.pidFile, { force: true });
-      process.exit(0);
-    });
-  };
-  process.on("SIGINT", () => stop("interrupt"));
-  process.on("SIGTERM", () => stop("terminated"));
+  for (const w of cl.warnings) process.stderr.write(`skein-server: ${w}\n`);
+  await run(cl);
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => fail(`skein-server: ${(e as Error).stack ?? String(e)}`));
