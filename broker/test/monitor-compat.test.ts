@@ -3,6 +3,7 @@
 // the paging numbers, the closed-connection reasons and the error texts.
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { request } from "node:http";
 import { createConnection } from "node:net";
 import type { NatsConnection } from "@nats-io/transport-node";
 import {
@@ -38,6 +39,24 @@ const BAD = [
   "/routez?subs=zz", "/healthz?js-enabled-only=foo", "/healthz?js-server-only=2", "/varz/", "/nothing",
   "/connz?limit=99999999999999999999",
 ];
+
+/** Paths sent as written (fetch would resolve the dot segments), with the answer's status line parts. */
+const RAW = ["//varz", "/./varz", "/connz/../varz?state=any", "/v%61rz", "/VARZ", "/%zz"];
+
+function rawGet(base: string, path: string): Promise<string> {
+  const u = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: u.hostname, port: u.port, path, method: "GET" }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => { body += d; });
+      res.on("end", () => resolve(`${res.statusCode} ${res.headers["content-type"]} ${res.headers.location ?? "-"} ` +
+        (res.statusCode === 200 ? "(body)" : body)));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -114,6 +133,7 @@ async function scenario(m: Monitored): Promise<Observed> {
       const r = await get(m.http, p);
       o.errors.set(p, `${r.status} ${r.type} ${r.text}`);
     }
+    for (const p of RAW) o.errors.set(`raw ${p}`, await rawGet(m.http, p));
     for (const p of ["/", "/varz", "/healthz", "/varz?callback=cb", "/healthz?callback=cb", "/connz?callback=x"]) {
       const r = await get(m.http, p);
       o.types.set(p, `${r.status} ${r.type}`);
@@ -205,6 +225,12 @@ describe("monitoring matches nats-server 2.9", { skip: natsServerSkip, timeout: 
   for (const p of BAD) {
     it(`${p} fails as nats-server fails`, () => {
       assert.equal(ours.errors.get(p), ref.errors.get(p));
+    });
+  }
+
+  for (const p of RAW) {
+    it(`${p} (sent as written) is answered as nats-server answers it`, () => {
+      assert.equal(ours.errors.get(`raw ${p}`), ref.errors.get(`raw ${p}`));
     });
   }
 

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
+import { posix } from "node:path";
 import type { Client } from "../client/client.js";
 import type { Subscription } from "../client/subscription.js";
 import type { Server } from "../server.js";
@@ -131,32 +132,45 @@ export class Monitor {
   }
 
   private serve(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const url = new URL(req.url ?? "/", "http://monitor");
-    const q = url.searchParams;
-    const send = (r: Reply) => {
-      const cb = q.get("callback") ?? "";
+    const target = parseTarget(req.url ?? "/");
+    const send = (r: Reply, extra: Record<string, string> = {}) => {
+      const cb = target?.query.get("callback") ?? "";
       const jsonp = r.jsonp && cb !== "";
       const body = jsonp ? `${cb}(${r.body})` : r.body;
       const type = jsonp ? "application/javascript" : r.type ?? "text/plain; charset=utf-8";
-      res.writeHead(r.status, { "Content-Type": type, "Content-Length": Buffer.byteLength(body) });
+      res.writeHead(r.status, { ...extra, "Content-Type": type, "Content-Length": Buffer.byteLength(body) });
       res.end(body);
     };
-    if (url.pathname === MonitorPath.METRICS) {
+    if (target === null) return send({ status: 400, type: null, body: "400 Bad Request", jsonp: false });
+    const { path, query, rawQuery } = target;
+    // Go's ServeMux answers a path that is not clean with a redirect to the clean one.
+    const clean = cleanPath(path);
+    if (clean !== path) {
+      const loc = rawQuery === "" ? clean : `${clean}?${rawQuery}`;
+      return send({ status: 301, type: "text/html; charset=utf-8", body: `<a href="${loc}">Moved Permanently</a>.\n\n`, jsonp: false }, { Location: loc });
+    }
+    if (path === MonitorPath.METRICS) {
       this.renderMetrics().then(
         (text) => {
           res.writeHead(200, { "Content-Type": this.metrics.contentType });
           res.end(text);
         },
-        (e: unknown) => send({ status: 500, type: null, body: `metrics: ${(e as Error).message}\n`, jsonp: false }),
+        (e: unknown) => this.internalError(e, send),
       );
       return;
     }
     try {
-      send(this.route(url.pathname, q));
+      send(this.route(path, query));
     } catch (e) {
-      if (!(e instanceof QueryError)) throw e;
-      send({ status: 400, type: null, body: e.message, jsonp: false });
+      if (e instanceof QueryError) send({ status: 400, type: null, body: e.message, jsonp: false });
+      else this.internalError(e, send);
     }
+  }
+
+  /** A bug while answering must not take the server down: log it and answer 500. */
+  private internalError(e: unknown, send: (r: Reply) => void): void {
+    this.server.log.error(`Error handling monitoring request: ${(e as Error).stack ?? String(e)}`);
+    send({ status: 500, type: null, body: "500 Internal Server Error\n", jsonp: false });
   }
 
   private route(path: string, q: URLSearchParams): Reply {
@@ -224,6 +238,28 @@ export class Monitor {
       healthy: s.readyForConnections(),
     });
   }
+}
+
+/** The request's decoded path and its query; null when the path has a bad %-escape. */
+function parseTarget(url: string): { path: string; query: URLSearchParams; rawQuery: string } | null {
+  const q = url.indexOf("?");
+  const rawPath = q < 0 ? url : url.slice(0, q);
+  const rawQuery = q < 0 ? "" : url.slice(q + 1);
+  try {
+    return { path: decodeURIComponent(rawPath), query: new URLSearchParams(rawQuery), rawQuery };
+  } catch {
+    return null;
+  }
+}
+
+/** Go's ServeMux cleanPath: path.Clean, keeping a trailing slash. */
+export function cleanPath(p: string): string {
+  if (p === "") return "/";
+  const abs = p.startsWith("/") ? p : `/${p}`;
+  let np = posix.normalize(abs);
+  if (np.length > 1 && np.endsWith("/")) np = np.slice(0, -1);
+  if (abs.endsWith("/") && np !== "/") np += "/";
+  return np;
 }
 
 /** Go's net.JoinHostPort: IPv6 hosts in brackets. */
