@@ -2,6 +2,7 @@
 // content types, Status errors, fault hooks and the write log.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parse as parseYaml } from "yaml";
+import { decodeProtobuf } from "./proto.js";
 import { isObject, str, type JsonObject } from "./json.js";
 import { coreVersions, group, groupList, resourceList, versionInfo } from "./discovery.js";
 import { Faults } from "./faults.js";
@@ -308,6 +309,7 @@ function parseYamlBody(body: Buffer): unknown {
 function parseBody(body: Buffer, contentType: string | undefined): unknown {
   const ct = (contentType ?? "application/json").split(";")[0]?.trim();
   if (ct === "application/yaml") return parseYamlBody(body);
+  if (ct === "application/vnd.kubernetes.protobuf") return decodeProtobuf(body);
   if (ct !== "application/json" && ct !== "" && ct !== undefined) {
     throw new ApiError(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`);
   }

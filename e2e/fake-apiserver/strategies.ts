@@ -187,7 +187,7 @@ function serviceHooks(): KindHooks {
 
 /** Secret: stringData merged into base64 data on every write; type defaults to Opaque; data must be base64. */
 function secretPrepare(o: JsonObject): void {
-  o.type ??= "Opaque";
+  if (!o.type) o.type = "Opaque";
   if (isObject(o.data)) {
     for (const v of Object.values(o.data)) {
       if (typeof v !== "string" || !/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(v)) {

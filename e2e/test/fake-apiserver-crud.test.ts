@@ -188,6 +188,9 @@ test("bad requests: kind, name and namespace mismatches", async () => {
   assert.equal(r3.json.message, "the name of the object (other) does not match the name on the URL (named)");
   const r4 = await raw(h.srv, "POST", "/api/v1/namespaces/default/configmaps", "{not json");
   assert.equal(r4.status, 400);
+  const r6 = await raw(h.srv, "POST", "/api/v1/namespaces/default/configmaps", "{}", "application/vnd.kubernetes.protobuf");
+  assert.equal(r6.status, 400);
+  assert.equal(r6.json.message, "provided data does not appear to be a protobuf message, expected prefix [107 56 115 0]");
   const r5 = await raw(h.srv, "GET", "/api/v1/namespaces/default/widgets");
   assert.equal(r5.status, 404);
   assert.equal(r5.json.message, "the server could not find the requested resource");

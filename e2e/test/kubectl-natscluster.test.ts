@@ -89,6 +89,17 @@ test("kubectl wait sees a change through a watch", async () => {
   assert.match(r.stdout, /natscluster\.skein\.dev\/example condition met/);
 });
 
+test("kubectl create namespace, configmap and secret (sent as protobuf) work", async () => {
+  assert.match(await ok(["create", "namespace", "made"]), /namespace\/made created/);
+  assert.match(await ok(["create", "configmap", "cfg", "-n", "made", "--from-literal=a=b", "--from-literal=c=d"]), /configmap\/cfg created/);
+  assert.match(await ok(["create", "secret", "generic", "sec", "-n", "made", "--from-literal=user=admin"]), /secret\/sec created/);
+  assert.deepEqual(h.srv.object("", "configmaps", "made", "cfg")?.data, { a: "b", c: "d" });
+  const sec = h.srv.object("", "secrets", "made", "sec");
+  assert.equal(sec?.type, "Opaque");
+  assert.deepEqual(sec?.data, { user: Buffer.from("admin").toString("base64") });
+  assert.equal((h.srv.object("", "namespaces", undefined, "made")?.status as { phase?: string }).phase, "Active");
+});
+
 test("kubectl get events prints the event columns", async () => {
   await h.core.createNamespacedEvent({ namespace: "default", body: { metadata: { name: "example.1" }, type: "Normal", reason: "Scaled",
     message: "scaled to 7", involvedObject: { apiVersion: "skein.dev/v1alpha1", kind: "NatsCluster", name: "example", namespace: "default" },
