@@ -48,6 +48,8 @@ export interface OperatorOptions {
   resyncMs?: number;
   retryBackoff?: BackoffOptions;
   informerBackoff?: BackoffOptions;
+  /** Server-side timeout of each watch request (default 300..599 s, random, as client-go). */
+  watchTimeoutSeconds?: number;
   /** Called when this replica starts (true) or stops (false) leading; tests record the intervals. */
   onLeaderChange?: (leading: boolean) => void;
 }
@@ -77,7 +79,7 @@ export async function startOperator(opts: OperatorOptions = {}): Promise<Running
   const controller = new Controller({
     kubeConfig, api, namespace, defaultImage: opts.defaultImage ?? process.env.DEFAULT_IMAGE ?? DEFAULT_BROKER_IMAGE,
     log, metrics, instance: identity, canAct, workers: opts.workers, resyncMs: opts.resyncMs,
-    retryBackoff: opts.retryBackoff, informerBackoff: opts.informerBackoff,
+    retryBackoff: opts.retryBackoff, informerBackoff: opts.informerBackoff, watchTimeoutSeconds: opts.watchTimeoutSeconds,
   });
   let stopping = false;
   const startActing = (): void => {

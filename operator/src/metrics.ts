@@ -44,6 +44,11 @@ export class OperatorMetrics {
     labelNames: ["resource"] as const, registers: [this.registry],
   });
 
+  readonly informerWatches = new Counter({
+    name: "skein_operator_informer_watches_total", help: "Watch requests started by informers (each list, timeout, drop or restart starts one).",
+    labelNames: ["resource"] as const, registers: [this.registry],
+  });
+
   constructor(opts: { processMetrics?: boolean } = {}) {
     if (opts.processMetrics) collectDefaultMetrics({ register: this.registry });
   }

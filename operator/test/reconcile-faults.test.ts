@@ -130,3 +130,24 @@ test("latency on every request slows the operator down but it still converges", 
     await env.stop();
   }
 });
+
+test("watches carry a server-side timeout; when the server ends them the informers resume without relisting", async () => {
+  const env = await startEnv();
+  try {
+    const op = await env.startOp({ watchTimeoutSeconds: 1 });
+    await createCluster(env, "demo", { size: 3 });
+    await converged(env, op, "demo");
+    const lists = await total(op.metrics.informerLists);
+    const watches = await total(op.metrics.informerWatches, { resource: "configmaps" });
+    // The server ends each watch after a second; the informers start new ones from their resourceVersion.
+    await waitFor("three more ConfigMap watches", async () => await total(op.metrics.informerWatches, { resource: "configmaps" }) >= watches + 3);
+    await waitFor("watches open", () => env.fake.openWatches() >= 6);
+    await patchCluster(env, "demo", { spec: { size: 2 } });
+    await converged(env, op, "demo");
+    assert.equal((await child(env, "StatefulSet", "demo"))!.spec.replicas, 2);
+    assert.equal(await total(op.metrics.informerLists), lists, "no relist: a timed-out watch resumes from its resourceVersion");
+    assert.equal(await total(op.metrics.informerRestarts), 0, "a server-side timeout is not an error");
+  } finally {
+    await env.stop();
+  }
+});

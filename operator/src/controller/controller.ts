@@ -28,6 +28,8 @@ export interface ControllerOptions {
   /** Retry backoff of failing keys, and of informer restarts. */
   retryBackoff?: BackoffOptions;
   informerBackoff?: BackoffOptions;
+  /** Server-side timeout of each watch request (default 300..599 s, random). */
+  watchTimeoutSeconds?: number;
   /** Observe every finished reconcile (tests). */
   onReconciled?: (key: string, outcome: ReconcileOutcome | undefined, err: unknown) => void;
 }
@@ -42,11 +44,12 @@ export class Controller {
   constructor(private readonly opts: ControllerOptions) {
     this.informers = new InformerSet({
       kubeConfig: opts.kubeConfig, api: opts.api, cluster: NATS_CLUSTER, namespace: opts.namespace, managedBy: MANAGED_BY,
-      log: opts.log, backoff: opts.informerBackoff,
+      log: opts.log, backoff: opts.informerBackoff, watchTimeoutSeconds: opts.watchTimeoutSeconds,
       events: {
         enqueue: (key) => this.queue?.add(key),
         restarted: (resource) => opts.metrics.informerRestarts.inc({ resource }),
         listed: (resource) => opts.metrics.informerLists.inc({ resource }),
+        watchStarted: (resource) => opts.metrics.informerWatches.inc({ resource }),
       },
     });
     this.reconciler = new Reconciler({

@@ -18,6 +18,8 @@ export interface InformerEvents {
   restarted?(resource: string): void;
   /** An informer listed (first sync, or a relist after a 410 or a restart); for metrics. */
   listed?(resource: string): void;
+  /** An informer (re)started its watch; for metrics. */
+  watchStarted?(resource: string): void;
 }
 
 /** One ListWatch that restarts itself after errors and reports when its first list has landed. */
@@ -41,6 +43,7 @@ class SelfHealingInformer {
     private readonly backoff: BackoffOptions,
     private readonly onRestart: () => void,
     onList: () => void,
+    onConnect: () => void,
   ) {
     const listAndMarkSynced = async (): Promise<KubeList> => {
       const res = await list();
@@ -55,6 +58,7 @@ class SelfHealingInformer {
     this.informer.on("update", onChange);
     this.informer.on("delete", onChange);
     this.informer.on("error", (err: unknown) => this.onError(err));
+    this.informer.on("connect", () => onConnect());
   }
 
   start(): void {
@@ -116,6 +120,17 @@ export interface InformerSetOptions {
   events: InformerEvents;
   log: Logger;
   backoff?: BackoffOptions;
+  /** Server-side watch timeout; default a random 300..599 s per watch path. */
+  watchTimeoutSeconds?: number;
+}
+
+/**
+ * Watch path with a server-side timeout, as client-go does (5 to 10 minutes, random): the API server
+ * ends the watch and the informer resumes from its last resourceVersion, so a connection that died
+ * silently (no FIN through a proxy or NAT) cannot leave the cache stale for ever.
+ */
+function withWatchTimeout(path: string, seconds?: number): string {
+  return `${path}?timeoutSeconds=${seconds ?? 300 + Math.floor(Math.random() * 300)}`;
 }
 
 /** The informers on NatsClusters and their children, and read access to their caches. */
@@ -127,19 +142,21 @@ export class InformerSet {
     const backoff = opts.backoff ?? { baseMs: 200, maxMs: 30_000 };
     const { api, namespace, events } = opts;
     this.clusters = new SelfHealingInformer(
-      opts.cluster.plural, opts.kubeConfig, api.customPath(opts.cluster, namespace), undefined,
+      opts.cluster.plural, opts.kubeConfig, withWatchTimeout(api.customPath(opts.cluster, namespace), opts.watchTimeoutSeconds), undefined,
       () => api.listCustom(opts.cluster, namespace),
       (obj) => { const key = objectKey(obj); if (key) events.enqueue(key); },
       opts.log, backoff, () => events.restarted?.(opts.cluster.plural), () => events.listed?.(opts.cluster.plural),
+      () => events.watchStarted?.(opts.cluster.plural),
     );
     const selector = `${MANAGED_BY_LABEL}=${opts.managedBy}`;
     for (const kind of CHILD_KINDS) {
       const client = this.clientFor(kind);
       this.children.set(kind, new SelfHealingInformer(
-        client.info.plural, opts.kubeConfig, client.path(namespace), selector,
+        client.info.plural, opts.kubeConfig, withWatchTimeout(client.path(namespace), opts.watchTimeoutSeconds), selector,
         () => client.list(namespace, selector),
         (obj) => { const key = ownerKey(obj, opts.cluster); if (key) events.enqueue(key); },
         opts.log, backoff, () => events.restarted?.(client.info.plural), () => events.listed?.(client.info.plural),
+        () => events.watchStarted?.(client.info.plural),
       ));
     }
   }
