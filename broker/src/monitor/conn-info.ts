@@ -126,10 +126,20 @@ export function openRecord(c: Client, withSubs: boolean, closedSubs?: readonly S
     version: c.version,
     tlsVersion: tls.version,
     tlsCipher: tls.cipher,
-    user: c.user,
+    user: authorizedUser(c),
     subs,
     detailKept: false,
   };
+}
+
+/**
+ * What nats-server shows as authorized_user: the CONNECT user, or with token auth the token itself
+ * (nats-server 2.9 prints it as given). A token client that got in gave the configured token.
+ */
+function authorizedUser(c: Client): string {
+  if (c.user !== "") return c.user;
+  const token = c.server.opts.authorization;
+  return token !== "" && c.connectReceived ? token : "";
 }
 
 export interface FormatOptions {
