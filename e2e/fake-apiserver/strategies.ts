@@ -216,6 +216,30 @@ function immutableData(kind: "Secret" | "ConfigMap") {
   };
 }
 
+function deploymentDefaults(o: JsonObject): void {
+  const spec = obj(o, "spec");
+  spec.replicas ??= 1;
+  spec.revisionHistoryLimit ??= 10;
+  spec.progressDeadlineSeconds ??= 600;
+  const st = obj(spec, "strategy");
+  st.type ??= "RollingUpdate";
+  if (st.type === "RollingUpdate") {
+    const ru = obj(st, "rollingUpdate");
+    ru.maxUnavailable ??= "25%";
+    ru.maxSurge ??= "25%";
+  }
+  podTemplateDefaults(obj(spec, "template"));
+}
+
+/** RoleBinding and ClusterRoleBinding: roleRef cannot change. */
+function validateBinding(o: JsonObject, old: JsonObject | undefined): FieldError[] {
+  if (!isObject(o.roleRef)) return [{ field: "roleRef", type: "Required value", detail: "" }];
+  if (old && !deepEqual(o.roleRef, old.roleRef)) {
+    return [{ field: "roleRef", type: "Invalid value", value: o.roleRef, detail: "cannot change roleRef" }];
+  }
+  return [];
+}
+
 export function builtinHooks(): Map<string, KindHooks> {
   const h = new Map<string, KindHooks>();
   const key = (group: string, plural: string): string => storageKey({ group, plural });
@@ -247,6 +271,12 @@ export function builtinHooks(): Map<string, KindHooks> {
     prepareUpdate(o) { statefulSetDefaults(o); },
     validate: validateStatefulSet,
   });
+  h.set(key("apps", "deployments"), {
+    prepareCreate(o) { deploymentDefaults(o); o.status = {}; },
+    prepareUpdate(o) { deploymentDefaults(o); },
+  });
+  h.set(key("rbac.authorization.k8s.io", "rolebindings"), { validate: validateBinding });
+  h.set(key("rbac.authorization.k8s.io", "clusterrolebindings"), { validate: validateBinding });
   h.set(key("policy", "poddisruptionbudgets"), {
     prepareCreate(o) { o.status = { currentHealthy: 0, desiredHealthy: 0, disruptionsAllowed: 0, expectedPods: 0 }; },
     validate(o) {

@@ -106,6 +106,13 @@ const BUILTIN_COLUMNS: Record<string, Column[]> = {
   }), col("Status", (o) => (meta(o).deletionTimestamp ? "Terminating" : str(status(o).phase) ?? "")),
   col("Restarts", (o) => (Array.isArray(status(o).containerStatuses) ? status(o).containerStatuses as JsonObject[] : [])
     .reduce((a, c) => a + num(c.restartCount), 0), "integer"), ageCol],
+  "|serviceaccounts": [nameCol, col("Secrets", (o) => (Array.isArray(o.secrets) ? o.secrets.length : 0), "integer"), ageCol],
+  "apps|deployments": [nameCol, col("Ready", (o) => `${num(status(o).readyReplicas)}/${num(spec(o).replicas)}`),
+    col("Up-to-date", (o) => num(status(o).updatedReplicas), "integer"), col("Available", (o) => num(status(o).availableReplicas), "integer"), ageCol],
+  "rbac.authorization.k8s.io|roles": [nameCol, col("Created At", (o) => str(meta(o).creationTimestamp) ?? "", "date")],
+  "rbac.authorization.k8s.io|clusterroles": [nameCol, col("Created At", (o) => str(meta(o).creationTimestamp) ?? "", "date")],
+  "rbac.authorization.k8s.io|rolebindings": [nameCol, col("Role", (o) => (isObject(o.roleRef) ? `${str(o.roleRef.kind) ?? ""}/${str(o.roleRef.name) ?? ""}` : "")), ageCol],
+  "rbac.authorization.k8s.io|clusterrolebindings": [nameCol, col("Role", (o) => (isObject(o.roleRef) ? `${str(o.roleRef.kind) ?? ""}/${str(o.roleRef.name) ?? ""}` : "")), ageCol],
   "apps|statefulsets": [nameCol, col("Ready", (o) => `${num(status(o).readyReplicas)}/${num(spec(o).replicas)}`), ageCol],
   "policy|poddisruptionbudgets": [nameCol, col("Min Available", (o) => String(spec(o).minAvailable ?? "N/A")),
     col("Max Unavailable", (o) => String(spec(o).maxUnavailable ?? "N/A")),

@@ -30,7 +30,7 @@ test("resource lists carry kind, namespaced, verbs, shortNames and subresources"
   assert.equal(res.find((r) => r.name === "namespaces")?.namespaced, false);
   assert.ok(res.some((r) => r.name === "services/status"));
   const apps = (await raw(h.srv, "GET", "/apis/apps/v1")).json.resources as Obj[];
-  assert.deepEqual(apps.map((r) => r.name), ["statefulsets", "statefulsets/scale", "statefulsets/status"]);
+  assert.deepEqual(apps.map((r) => r.name), ["deployments", "deployments/scale", "deployments/status", "statefulsets", "statefulsets/scale", "statefulsets/status"]);
   assert.deepEqual((await raw(h.srv, "GET", "/apis/apps")).json.preferredVersion, { groupVersion: "apps/v1", version: "v1" });
   assert.equal((await raw(h.srv, "GET", "/apis/nope/v1")).status, 404);
 });

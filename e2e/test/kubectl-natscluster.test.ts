@@ -100,6 +100,21 @@ test("kubectl create namespace, configmap and secret (sent as protobuf) work", a
   assert.equal((h.srv.object("", "namespaces", undefined, "made")?.status as { phase?: string }).phase, "Active");
 });
 
+test("kubectl applies the operator's RBAC (ServiceAccount, Roles and bindings)", async () => {
+  const missing = await kubectl(["apply", "-f", join(SAMPLES_DIR, "..", "rbac.yaml")]);
+  assert.match(missing.stderr, /namespaces "skein-system" not found/, "namespaced objects need their namespace");
+  await ok(["create", "namespace", "skein-system"]);
+  const out = await ok(["apply", "-f", join(SAMPLES_DIR, "..", "rbac.yaml")]);
+  assert.match(out, /serviceaccount\/\S+ (created|unchanged)/);
+  assert.match(out, /clusterrole\.rbac\.authorization\.k8s\.io\/\S+ (created|unchanged)/);
+  assert.match(out, /clusterrolebinding\.rbac\.authorization\.k8s\.io\/\S+ (created|unchanged)/);
+  assert.match(out, /rolebinding\.rbac\.authorization\.k8s\.io\/\S+ created/);
+  assert.match(await ok(["apply", "-f", join(SAMPLES_DIR, "..", "rbac.yaml")]), /unchanged/);
+  const crb = rows(await ok(["get", "clusterrolebindings"]));
+  assert.deepEqual(crb[0], ["NAME", "ROLE", "AGE"]);
+  assert.match(crb[1]?.[1] ?? "", /^ClusterRole\//);
+});
+
 test("kubectl get events prints the event columns", async () => {
   await h.core.createNamespacedEvent({ namespace: "default", body: { metadata: { name: "example.1" }, type: "Normal", reason: "Scaled",
     message: "scaled to 7", involvedObject: { apiVersion: "skein.dev/v1alpha1", kind: "NatsCluster", name: "example", namespace: "default" },
