@@ -214,12 +214,13 @@ export class Server {
     if (this.pool.length < POOL_MAX) this.pool.push(b);
   }
 
-  /** Lame duck: closes the client listener, keeping the connected clients; resolves once it is closed. */
-  async stopAccepting(): Promise<void> {
+  /** Lame duck: closes the client listener at once, keeping the connected clients. */
+  stopAccepting(): void {
     const listener = this.listener;
     if (listener === null) return;
     this.listener = null;
-    await new Promise<void>((r) => listener.close(() => r()));
+    // The callback of close() waits for every connection to end; the listening socket closes now.
+    listener.close();
   }
 
   /** Sends every client that has sent CONNECT an INFO with these fields added (lame duck's ldm);
