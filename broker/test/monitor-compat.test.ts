@@ -22,7 +22,8 @@ const JSON_PATHS = [
   "/varz", "/connz", "/connz?subs=1", "/connz?subs=detail", "/connz?state=closed&subs=detail",
   "/connz?state=any&subs=true", "/connz?auth=true", "/connz?limit=1&offset=1", "/connz?offset=50",
   "/subsz", "/subsz?subs=1", "/subsz?subs=1&test=foo.bar", "/subsz?subs=1&test=no.match",
-  "/subscriptionsz", "/routez", "/routez?subs=detail",
+  "/subscriptionsz", "/routez", "/routez?subs=detail", "/connz?acc=nobody", "/connz?acc=%24G&auth=1",
+  "/subsz?acc=nobody", "/connz?auth=1&user=nobody",
 ];
 
 const SORTS = [
@@ -180,8 +181,16 @@ describe("monitoring matches nats-server 2.9", { skip: natsServerSkip, timeout: 
     });
   }
 
+  it("an unknown account gets nats-server's empty answer", () => {
+    const pick = (o: Observed) => {
+      const { now: _n, ...rest } = o.json.get("/connz?acc=nobody") ?? {};
+      return [rest, o.json.get("/subsz?acc=nobody"), o.json.get("/connz?auth=1&user=nobody")?.["connections"]];
+    };
+    assert.deepEqual(pick(ours), pick(ref));
+  });
+
   it("the paging and count fields agree", () => {
-    const pick = (o: Observed) => [
+    const pick = (o: Observed) => ["/connz?acc=%24G&auth=1",
       "/connz", "/connz?limit=1&offset=1", "/connz?offset=50", "/connz?state=closed&subs=detail",
       "/connz?state=any&subs=true", "/connz?cid=<alpha>", "/connz?state=any&cid=<alpha>", "/connz?cid=999999",
     ].map((p) => {
