@@ -105,3 +105,34 @@ test("an invalid spec is reported as Degraded/InvalidSpec and builds nothing", a
     await env.stop();
   }
 });
+
+test("credentials: generated once; turning auth on later adds client credentials and keeps the route ones", async () => {
+  const env = await startEnv();
+  try {
+    const op = await env.startOp();
+    await createCluster(env, "demo", { size: 3 });
+    await converged(env, op, "demo");
+    const s0 = (await child(env, "Secret", "demo-credentials"))!;
+    assert.ok(s0.data.ROUTE_USER && s0.data.ROUTE_PASSWORD);
+    assert.equal(s0.data.CLIENT_USER, undefined);
+    await env.custom.patchNamespacedCustomObject({ group: "skein.dev", version: "v1alpha1", plural: "natsclusters", namespace: NS, name: "demo",
+      body: { spec: { auth: {} } } }, merge);
+    const s1 = await waitFor("client credentials", async () => {
+      const s = (await child(env, "Secret", "demo-credentials"))!;
+      return s.data.CLIENT_USER ? s : undefined;
+    });
+    assert.equal(s1.data.ROUTE_USER, s0.data.ROUTE_USER);
+    assert.equal(s1.data.ROUTE_PASSWORD, s0.data.ROUTE_PASSWORD);
+    await converged(env, op, "demo");
+    for (let i = 0; i < 3; i++) { op.controller.resyncAll(); await op.controller.whenIdle(); }
+    const s2 = (await child(env, "Secret", "demo-credentials"))!;
+    assert.deepEqual(s2.data, s1.data, "the generated client credentials stay");
+    const cm = (await child(env, "ConfigMap", "demo-config"))!;
+    for (const v of Object.values(s2.data as Record<string, string>)) {
+      const plain = Buffer.from(v, "base64").toString("utf8");
+      if (!plain.includes("\n")) assert.ok(!(cm.data["skein.conf"] as string).includes(plain), "no credential in the ConfigMap");
+    }
+  } finally {
+    await env.stop();
+  }
+});
