@@ -3,7 +3,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { spawnTuned, eachLine, sleep } from "./proc.mjs";
+import { spawnTuned, signalGroup, eachLine, sleep } from "./proc.mjs";
 import { serversCpuMs, serversPeakKiB, serverTrouble } from "./servers.mjs";
 import { memKiB, cpuBusyMs } from "./proc.mjs";
 
@@ -53,12 +53,12 @@ function runJsonChild(argv, { cpu, nice }, timeoutMs, onEvent) {
     }
     Promise.resolve(onEvent(event, child)).catch((err) => {
       failure ??= err.message;
-      child.kill("SIGKILL");
+      signalGroup(child, "SIGKILL");
     });
   });
   const timer = setTimeout(() => {
     failure ??= `timed out after ${timeoutMs} ms`;
-    child.kill("SIGKILL");
+    signalGroup(child, "SIGKILL");
   }, timeoutMs);
   return child.exited.then(({ code, signal }) => {
     clearTimeout(timer);

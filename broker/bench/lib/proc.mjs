@@ -6,8 +6,21 @@ import { readFileSync } from "node:fs";
 
 const live = new Set();
 
+/**
+ * Signals a spawned child's whole process group, so that anything it forked
+ * (a wrapper such as strace, or a shell) goes too and no orphan keeps our
+ * pipes open.
+ */
+export function signalGroup(child, signal) {
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // the group is already gone
+  }
+}
+
 function killAll() {
-  for (const child of live) child.kill("SIGKILL");
+  for (const child of live) signalGroup(child, "SIGKILL");
 }
 process.on("exit", killAll);
 for (const sig of ["SIGINT", "SIGTERM"]) {
@@ -42,10 +55,11 @@ export function hasTaskset() {
  * Spawns argv through bash so that the open-file limit can be raised first
  * (to 65536 when allowed, else to the hard limit). `exec` keeps the pid, so
  * child.pid is the pid of the measured program itself. cpu: a CPU list for
- * taskset, or null. nice: a niceness, or null. With the kernel's autogroup
- * scheduling, niceness only ranks processes within one session, and every
- * shell on the machine is its own session; so a niced child gets a session of
- * its own (setsid) and that session's autogroup gets the niceness too.
+ * taskset, or null. nice: a niceness, or null. Every child gets a session and
+ * process group of its own (setsid), so that signalGroup reaches all of it.
+ * With the kernel's autogroup scheduling, niceness only ranks processes within
+ * one session, and every shell on the machine is its own session; so a niced
+ * child's session autogroup gets the niceness too.
  */
 export function spawnTuned(argv, { cpu = null, nice = null, stdin = "ignore" } = {}) {
   const prefix = [];
@@ -55,7 +69,7 @@ export function spawnTuned(argv, { cpu = null, nice = null, stdin = "ignore" } =
   const script = `${autogroup}ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$@"`;
   const child = spawn("bash", ["-c", script, "bench", ...prefix, ...argv], {
     stdio: [stdin, "pipe", "pipe"],
-    detached: nice !== null,
+    detached: true,
   });
   live.add(child);
   child.exited = new Promise((resolve) => {

@@ -2,7 +2,7 @@
 // started through startServers, so a scenario that needs several nodes (the
 // 3-node mesh of the cluster issue) only has to supply their extra arguments.
 import { createServer, connect } from "node:net";
-import { spawnTuned, eachLine, cpuMs, memKiB, sleep } from "./proc.mjs";
+import { spawnTuned, signalGroup, eachLine, cpuMs, memKiB, sleep } from "./proc.mjs";
 
 const HOST = "127.0.0.1";
 const LOG_TAIL_LINES = 40;
@@ -79,7 +79,7 @@ async function startOne(kind, port, extra, opts) {
     if (await greets(port)) return server;
     await sleep(50);
   }
-  child.kill("SIGKILL");
+  signalGroup(child, "SIGKILL");
   await child.exited;
   throw new Error(
     `${kind} server did not start on port ${port}: ${argv.join(" ")}\n` +
@@ -118,16 +118,20 @@ export async function startServers(kind, opts, { count = 1, extraArgs = () => []
   }
 }
 
-/** Stops servers with SIGTERM, then SIGKILL after 5 s. */
+/**
+ * Stops servers with SIGTERM to their process groups, then SIGKILL after 5 s;
+ * the final SIGKILL also reaches anything a wrapper command left behind.
+ */
 export async function stopServers(servers) {
   await Promise.all(
     servers.map(async (s) => {
-      if (s.dead) return;
-      s.stopping = true;
-      s.child.kill("SIGTERM");
-      const timer = setTimeout(() => s.child.kill("SIGKILL"), 5000);
-      await s.child.exited;
-      clearTimeout(timer);
+      if (!s.dead) {
+        signalGroup(s.child, "SIGTERM");
+        const timer = setTimeout(() => signalGroup(s.child, "SIGKILL"), 5000);
+        await s.child.exited;
+        clearTimeout(timer);
+      }
+      signalGroup(s.child, "SIGKILL");
     }),
   );
 }
