@@ -67,7 +67,7 @@ export class FakeApiCore {
       const body = await readBody(req);
       if (this.faults.delayMs > 0) await new Promise((r) => setTimeout(r, this.faults.delayMs));
       const segs = url.pathname.split("/").filter((s) => s !== "").map(decodeURIComponent);
-      const fixed = this.fixedPath(segs, url);
+      const fixed = this.fixedPath(segs);
       if (fixed !== undefined) {
         if (method !== "GET") throw methodNotAllowed();
         return send(res, 200, fixed);
@@ -96,7 +96,7 @@ export class FakeApiCore {
   }
 
   /** Discovery, version and OpenAPI documents; undefined when the path is a resource path. */
-  private fixedPath(segs: string[], url: URL): JsonObject | string | undefined {
+  private fixedPath(segs: string[]): JsonObject | string | undefined {
     const p = segs.join("/");
     if (p === "version") return versionInfo();
     if (p === "healthz" || p === "readyz" || p === "livez") return "ok";
@@ -112,7 +112,6 @@ export class FakeApiCore {
     if (segs[0] === "api" && segs.length === 2) return resourceList(this.registry, "", segs[1] ?? "") ?? throwNotFound();
     if (segs[0] === "apis" && segs.length === 2) return group(this.registry, segs[1] ?? "") ?? throwNotFound();
     if (segs[0] === "apis" && segs.length === 3) return resourceList(this.registry, segs[1] ?? "", segs[2] ?? "") ?? throwNotFound();
-    void url;
     return undefined;
   }
 
@@ -256,13 +255,14 @@ function throwNotFound(): never {
 }
 
 function unsupportedPatch(ct: string): ApiError {
-  return new ApiError(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml${ct ? "" : ""}`);
+  const accepted = "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml";
+  return new ApiError(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: ${ct === "application/strategic-merge-patch+json" ? accepted : `${accepted}, application/strategic-merge-patch+json`}`);
 }
 
 function verbOf(method: string, r: ResourceRoute, watch: boolean): string {
   switch (method) {
     case "GET": return r.name !== undefined && !watch ? "get" : watch ? "watch" : "list";
-    case "POST": return r.name === undefined ? "create" : "create";
+    case "POST": if (r.name !== undefined && r.sub === undefined) throw methodNotAllowed(); return "create";
     case "PUT": if (r.name === undefined) throw methodNotAllowed(); return "update";
     case "PATCH": if (r.name === undefined) throw methodNotAllowed(); return "patch";
     case "DELETE": return r.name === undefined ? "deletecollection" : "delete";

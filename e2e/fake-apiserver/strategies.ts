@@ -43,6 +43,7 @@ function probeDefaults(p: unknown): void {
 }
 
 function containerDefaults(c: JsonObject): void {
+  c.resources ??= {};
   c.terminationMessagePath ??= "/dev/termination-log";
   c.terminationMessagePolicy ??= "File";
   if (c.imagePullPolicy === undefined) {
