@@ -105,3 +105,19 @@ forBothServers("subjects are case-sensitive and may hold any printable bytes", a
   c.send("SUB Foo 1\r\nSUB a-b_c/d:e$f 2\r\nPUB foo 1\r\nx\r\nPUB Foo 1\r\ny\r\nPUB a-b_c/d:e$f 1\r\nz\r\n");
   await c.expect("MSG Foo 1 1\r\ny\r\nMSG a-b_c/d:e$f 2 1\r\nz\r\n");
 });
+
+// nats-server checks the pedantic publish subject when the control line is parsed, and again when
+// a read ends inside the PUB's payload (it copies the PUB's arguments then): so a PUB whose payload
+// does not arrive with its control line gets the -ERR twice. The message is still routed.
+forBothServers("pedantic: a PUB whose payload arrives in a later read gets 'Invalid Publish Subject' twice", async ({ client }) => {
+  const sub = await client();
+  sub.send("SUB > 1\r\n");
+  await sub.flush();
+  const c = await client({ pedantic: true });
+  c.send("PUB a.* 1\r\n");
+  await c.expect("-ERR 'Invalid Publish Subject'\r\n-ERR 'Invalid Publish Subject'\r\n");
+  await c.expectNothing(50);
+  c.send("y\r\n");
+  assert.equal(await c.flush(), "");
+  await sub.expect("MSG a.* 1 1\r\ny\r\n");
+});
