@@ -62,3 +62,28 @@ forBothServers(
   // stopped reader before it notices the pending bytes.
   { server: { maxPending: 256 * 1024, maxPayload: 128 * 1024, writeDeadline: 1000 }, timeout: 60_000 },
 );
+
+forBothServers(
+  "a reader that stops for longer than write_deadline is cut even below max_pending",
+  async ({ client }) => {
+    const slow = await client();
+    slow.label = "slow";
+    slow.send("SUB data 1\r\n");
+    await slow.flush();
+    slow.pauseReading();
+    const pub = await client();
+    pub.label = "publisher";
+    const payload = "d".repeat(MSG_SIZE);
+    // 25 MiB: more than the kernel buffers hold, far less than the 64 MiB max_pending.
+    for (let i = 0; i < COUNT; i++) pub.send(`PUB data ${MSG_SIZE}\r\n${payload}\r\n`);
+    assert.equal((await pub.flush(30_000)).replace(/PING\r\n/g, ""), "", "the publisher is not cut");
+    slow.resumeReading();
+    const deadline = Date.now() + 20_000;
+    while (!slow.closed) {
+      assert.ok(Date.now() < deadline, "the stopped reader was not closed");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(slow.receivedBytes < COUNT * MSG_SIZE, "the stopped reader did not get everything");
+  },
+  { server: { writeDeadline: 500 }, timeout: 60_000 },
+);
