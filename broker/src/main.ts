@@ -96,15 +96,7 @@ async function run(cl: CommandLine): Promise<void> {
       process.exit(1);
     }
   }
-  try {
-    await server.start();
-  } catch (e) {
-    log.fatal(`Error listening on port: ${opts.host}:${opts.port}, "${(e as Error).message}"`);
-    await log.flush();
-    process.exit(1);
-  }
   const writePorts = portsWriter(server);
-  if (server.opts.portsFileDir !== "") writePorts(server.opts.portsFileDir);
 
   let stopping = false;
   const shutdown = async (code: number): Promise<never> => {
@@ -143,6 +135,16 @@ async function run(cl: CommandLine): Promise<void> {
     trapped("user defined signal 2");
     void lameDuck.enter();
   });
+
+  // Signals are handled from here on (a signal before its handler would kill the process).
+  try {
+    await server.start();
+  } catch (e) {
+    log.fatal(`Error listening on port: ${opts.host}:${opts.port}, "${(e as Error).message}"`);
+    await log.flush();
+    process.exit(1);
+  }
+  if (server.opts.portsFileDir !== "") writePorts(server.opts.portsFileDir);
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -58,7 +58,8 @@ export function reloadConfig(ctx: ReloadContext): boolean {
   let changes: Change[];
   try {
     next = readOptions(ctx.configFile, ctx.flags, server);
-    changes = diffOptions(server.opts, next, ctx);
+    // As nats-server, compare against the port actually bound (a random port shows as itself).
+    changes = diffOptions({ ...server.opts, port: server.port }, next, ctx);
     const problem = validateOptions(next)[0];
     if (problem !== undefined) throw new Error(problem.message);
     server.applyOptions(next);
@@ -91,7 +92,7 @@ function readOptions(file: string, flags: OptionOverrides, server: Server): Serv
   if (reader.errors.length > 0) throw new ConfigError(reader.errors);
   const next = mergeOptions(defaultOptions(), options, flags);
   // A random port (0 or -1) keeps the port the server listens on.
-  if (next.port <= 0) next.port = server.opts.port;
+  if (next.port <= 0) next.port = server.port;
   if (next.cluster.port === -1) next.cluster.port = server.opts.cluster.port;
   return next;
 }
