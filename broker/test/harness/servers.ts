@@ -155,7 +155,11 @@ async function startNatsServer(opts: TestServerOptions): Promise<RunningServer> 
   const conf = join(dir, "nats.conf");
   writeFileSync(conf, natsServerConfig(opts, dir));
   const child = spawn(NATS_SERVER_BIN, ["-c", conf], { stdio: ["ignore", "ignore", "pipe"] });
-  const cleanup = () => rmSync(dir, { recursive: true, force: true });
+  tempDirs.add(dir);
+  const cleanup = () => {
+    rmSync(dir, { recursive: true, force: true });
+    tempDirs.delete(dir);
+  };
   const log = collectLog(child);
   try {
     const port = opts.port ?? (await waitForPortsFile(dir, child, log));
@@ -253,9 +257,18 @@ function skeinDistIsFresh(): boolean {
 
 // Children die with the test process, even when a test fails before stopping its server.
 const children = new Set<ChildProcess>();
-process.once("exit", () => {
+const tempDirs = new Set<string>();
+function killChildren(): void {
   for (const c of children) c.kill("SIGKILL");
-});
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+}
+process.once("exit", killChildren);
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.once(sig, () => {
+    killChildren();
+    process.kill(process.pid, sig); // the default action, now that this handler is gone
+  });
+}
 
 function collectLog(child: ChildProcess): () => string {
   children.add(child);
