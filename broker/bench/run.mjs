@@ -24,6 +24,7 @@ const USAGE = `usage: node broker/bench/run.mjs [options]
   --repeat N          runs per scenario and server, median taken (default 3, quick 1)
   --only LIST         comma-separated scenario ids: ${[...SCENARIOS.map((s) => s.id), IDLE_ID].join(", ")}
   --node PATH         node binary for skein-server (default: this node)
+  --skein-main PATH   skein-server entry point run by --node (default broker/dist/main.js)
   --skein-cmd CMD     command that replaces "node broker/dist/main.js" (e.g. nats-server)
   --nats-server PATH  reference server binary (default nats-server)
   --idle-conns N      idle connections for the memory measurement (default 10000, quick 1000; 0 skips)
@@ -45,6 +46,7 @@ function parseOptions() {
         repeat: { type: "string" },
         only: { type: "string" },
         node: { type: "string", default: process.execPath },
+        "skein-main": { type: "string" },
         "skein-cmd": { type: "string" },
         "nats-server": { type: "string", default: "nats-server" },
         "idle-conns": { type: "string" },
@@ -71,7 +73,7 @@ function parseOptions() {
   const only = values.only?.split(",").map((s) => s.trim()).filter(Boolean);
   for (const id of only ?? []) if (!known.has(id)) fail(`unknown scenario "${id}"; known: ${[...known].join(", ")}`);
   const skeinCmd = values["skein-cmd"]?.trim().split(/\s+/);
-  const skeinMain = join(repoDir, "broker/dist/main.js");
+  const skeinMain = resolve(values["skein-main"] ?? join(repoDir, "broker/dist/main.js"));
   if (!skeinCmd && !existsSync(skeinMain)) fail(`${skeinMain} not found: run npm run build (or pass --skein-cmd)`);
   let nice = process.geteuid?.() === 0 ? -20 : null;
   if (values.nice !== undefined) {
@@ -175,7 +177,7 @@ async function main() {
   const bins = buildTools(benchDir, log);
   const skeinDesc = opts.skeinCmd
     ? `skein-server replaced by: ${opts.skeinCmd.join(" ")}`
-    : `skein-server on Node ${version([opts.node, "--version"])} (${opts.node})`;
+    : `skein-server ${opts.skeinMain} on Node ${version([opts.node, "--version"])} (${opts.node})`;
   const header = [
     `# skein-server vs nats-server${opts.quick ? " (quick)" : ""}`,
     "",

@@ -2,8 +2,9 @@
 // requests, for reqrep) in a full run; quick: the same for --quick.
 // pin: false runs the scenario without taskset (see README: request-reply
 // latency was lower unpinned).
-// Optional fields for multi-node scenarios: nodes, nodeArgs(kind, i, ports),
-// pubNode, subNode (indexes into the started servers).
+// Optional fields for multi-node scenarios: nodes, nodeArgs(kind, i,
+// { clientPorts, routePorts }), pubNode, subNode (indexes into the started
+// servers; the load generator waits until the subscriptions reach pubNode).
 export const SCENARIOS = [
   { id: "pub", label: "pub only, 16 B", mode: "flow", pubs: 1, subs: 0, size: 16, msgs: 5_000_000, quick: 1_000_000 },
   { id: "pubsub", label: "1:1, 16 B", mode: "flow", pubs: 1, subs: 1, size: 16, msgs: 3_000_000, quick: 600_000 },

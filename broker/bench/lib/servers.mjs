@@ -88,25 +88,31 @@ async function startOne(kind, port, extra, opts) {
 }
 
 /**
- * Starts `count` servers of one kind, each on its own free port.
- * extraArgs(i, ports) adds per-node arguments (routes, cluster ports, ...).
+ * Starts `count` servers of one kind, each on its own free client port.
+ * extraArgs(i, { clientPorts, routePorts }) adds per-node arguments; with
+ * more than one node every node also gets a free port for its route listener
+ * (e.g. `--cluster nats://127.0.0.1:${routePorts[i]} --routes ...`).
  * A start that loses its port to another process is retried.
  */
 export async function startServers(kind, opts, { count = 1, extraArgs = () => [] } = {}) {
   const servers = [];
   try {
-    const ports = [];
-    for (let i = 0; i < count; i++) ports.push(await freePort());
+    const clientPorts = [];
+    const routePorts = [];
+    for (let i = 0; i < count; i++) {
+      clientPorts.push(await freePort());
+      if (count > 1) routePorts.push(await freePort());
+    }
     for (let i = 0; i < count; i++) {
       let lastError;
       for (let attempt = 0; attempt < 3; attempt++) {
         try {
-          servers.push(await startOne(kind, ports[i], extraArgs(i, ports), opts));
+          servers.push(await startOne(kind, clientPorts[i], extraArgs(i, { clientPorts, routePorts }), opts));
           lastError = undefined;
           break;
         } catch (err) {
           lastError = err;
-          ports[i] = await freePort();
+          clientPorts[i] = await freePort();
         }
       }
       if (lastError) throw lastError;

@@ -136,13 +136,17 @@ func runFlow(c config) error {
 		conns = append(conns, nc)
 		pubs = append(pubs, nc)
 	}
-	// A mesh needs a moment for the subscription to reach the publisher's node.
 	for _, nc := range pubs {
 		if err := nc.Flush(); err != nil {
 			return err
 		}
 	}
 	payload := makePayload(c.size)
+	if c.pubURL != c.subURL && perMsg > 0 {
+		if err := awaitInterest(pubs[0], subject, payload, t, perMsg); err != nil {
+			return err
+		}
+	}
 
 	emit(map[string]string{"event": "ready"})
 	waitRunner(c)
@@ -150,6 +154,7 @@ func runFlow(c config) error {
 	cpu0 := cpuSecs()
 	t0 := time.Now()
 	deadline := t0.Add(c.timeout)
+	t.armed.Store(true)
 	var sent atomic.Int64
 	var wg sync.WaitGroup
 	for i, nc := range pubs {
@@ -231,6 +236,33 @@ func runFlow(c config) error {
 	}
 	emitAndHold(c, r, errs)
 	return nil
+}
+
+// awaitInterest publishes probes on the publisher's server until one reaches
+// every subscriber on the other server, so the measured phase does not start
+// before the subscriptions have crossed the mesh; then it clears the count.
+// A probe sent before that is dropped for lack of interest, so waiting 200 ms
+// after each one leaves none in flight.
+func awaitInterest(nc *nats.Conn, subject string, payload []byte, t *tally, perProbe int64) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		before := t.received.Load()
+		if err := nc.Publish(subject, payload); err != nil {
+			return err
+		}
+		if err := nc.Flush(); err != nil {
+			return err
+		}
+		for wait := time.Now().Add(200 * time.Millisecond); time.Now().Before(wait); {
+			if t.received.Load()-before >= perProbe {
+				time.Sleep(200 * time.Millisecond)
+				t.received.Store(0)
+				return nil
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	return fmt.Errorf("subscriptions did not reach the publisher's server within 30 s")
 }
 
 // emitAndHold prints the result, then keeps the connections open until the

@@ -24,6 +24,7 @@ type tally struct {
 	done      chan struct{}
 	lostOnce  sync.Once
 	lost      chan struct{} // closed when any subscriber loses its connection
+	armed     atomic.Bool   // set when the measured phase starts; probes before it do not count
 }
 
 func newTally(expected int64) *tally {
@@ -36,7 +37,7 @@ func (t *tally) connLost() {
 }
 
 func (t *tally) add(n int64) {
-	if t.received.Add(n) >= t.expected {
+	if t.received.Add(n) >= t.expected && t.armed.Load() {
 		t.once.Do(func() {
 			t.lastNanos.Store(time.Now().UnixNano())
 			close(t.done)
