@@ -7,6 +7,7 @@ import {
   headers,
   NoRespondersError,
   RequestError,
+  TimeoutError,
   type Msg,
   type NatsConnection,
   type Subscription,
@@ -219,5 +220,32 @@ forBothServers("client: the INFO the client sees (headers, proto, max_payload), 
     nc.publish(inbox, "self");
     const [m] = await collect(sub);
     assert.equal(m?.string(), "self");
+  });
+});
+
+forBothServers("client: noMux requests (one inbox subscription per request) and a reply subject of its own", async ({ server }) => {
+  await withClients(server, 2, async ([svc, cli]) => {
+    assert.ok(svc && cli);
+    svc.subscribe("upper", { callback: (_e, m) => void m.respond(m.string().toUpperCase()) });
+    await svc.flush();
+    const r = await cli.request("upper", "abc", { timeout: 5000, noMux: true });
+    assert.equal(r.string(), "ABC");
+    const inbox = createInbox();
+    const own = cli.subscribe(inbox, { max: 1 });
+    cli.publish("upper", "xyz", { reply: inbox });
+    for await (const m of own) assert.equal(m.string(), "XYZ");
+  });
+});
+
+forBothServers("client: a request to a responder that never answers times out (no 503 while someone listens)", async ({ server }) => {
+  await withClients(server, 2, async ([svc, cli]) => {
+    assert.ok(svc && cli);
+    svc.subscribe("silent", { callback: () => undefined });
+    await svc.flush();
+    await assert.rejects(cli.request("silent", "x", { timeout: 300 }), (err: unknown) => {
+      const cause = err instanceof RequestError ? err.cause : err;
+      assert.ok(cause instanceof TimeoutError || err instanceof TimeoutError, `a timeout: ${String(err)}`);
+      return true;
+    });
   });
 });
