@@ -7,8 +7,10 @@
 // "unaffected" clients here use their own connections and subjects, as in nats-server's own tests.
 import assert from "node:assert/strict";
 import { forBothServers } from "./harness/both-servers.js";
+import { freePort } from "./harness/servers.js";
 
 const MSG_SIZE = 128 * 1024;
+const MONITOR_PORT = await freePort();
 const COUNT = 200; // 25 MiB in all: far beyond max_pending plus the kernel's socket buffers
 
 forBothServers(
@@ -86,4 +88,29 @@ forBothServers(
     assert.ok(slow.receivedBytes < COUNT * MSG_SIZE, "the stopped reader did not get everything");
   },
   { server: { writeDeadline: 500 }, timeout: 60_000 },
+);
+
+forBothServers(
+  "a cut slow consumer is counted in /varz slow_consumers",
+  async ({ client }) => {
+    const varz = async (): Promise<Record<string, unknown>> =>
+      (await (await fetch(`http://127.0.0.1:${MONITOR_PORT}/varz`)).json()) as Record<string, unknown>;
+    assert.equal((await varz())["slow_consumers"], 0);
+    const slow = await client();
+    slow.send("SUB data 1\r\n");
+    await slow.flush();
+    slow.pauseReading();
+    const pub = await client();
+    const payload = "v".repeat(MSG_SIZE);
+    for (let i = 0; i < COUNT; i++) pub.send(`PUB data ${MSG_SIZE}\r\n${payload}\r\n`);
+    await pub.flush(30_000);
+    const deadline = Date.now() + 20_000;
+    // nats-server may count one consumer twice: once for max_pending, and once more when the
+    // write it was blocked in hits the write deadline. So: at least one.
+    for (let n = Number((await varz())["slow_consumers"]); n < 1; n = Number((await varz())["slow_consumers"])) {
+      assert.ok(Date.now() < deadline, `slow_consumers is still ${n}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  },
+  { server: { maxPending: 256 * 1024, maxPayload: 128 * 1024, writeDeadline: 1000, httpPort: MONITOR_PORT }, timeout: 60_000 },
 );
