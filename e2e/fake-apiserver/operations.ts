@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import { clone, deepEqual, isObject, meta, nowRfc3339, str, type JsonObject } from "./json.js";
 import { apiVersionOf, storageKey, type Registry, type ResourceType } from "./registry.js";
 import { parseFieldSelector, parseLabelSelector } from "./selectors.js";
+import { pruneBuiltin } from "./known-fields.js";
 import { ApiError, alreadyExists, badRequest, conflict, gone, invalid, notFound, type FieldError } from "./status.js";
 import type { Store } from "./store.js";
 
@@ -172,16 +173,19 @@ export class Operations {
   private runValidation(t: ResourceType, o: JsonObject, old: JsonObject | undefined, opts: WriteOptions): string[] {
     this.normalizeMeta(o);
     const errs = this.validateMeta(o, old);
-    let warnings: string[] = [];
+    const warnings: string[] = [];
+    const unknownFields = (unknown: string[]): void => {
+      if (unknown.length > 0 && opts.fieldValidation === "Strict") {
+        throw badRequest(`${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(", ")}`);
+      }
+      if (opts.fieldValidation !== "Ignore") warnings.push(...unknown.map((f) => `unknown field "${f}"`));
+    };
     if (t.custom) {
       const r = this.validateCustom(t, o, old, opts.fieldValidation);
-      if (r.unknown.length > 0 && opts.fieldValidation === "Strict") {
-        throw badRequest(`${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: strict decoding error: ${r.unknown.map((f) => `unknown field "${f}"`).join(", ")}`);
-      }
-      if (opts.fieldValidation === "Warn" || opts.fieldValidation === undefined) warnings = r.unknown.map((f) => `unknown field "${f}"`);
+      unknownFields(r.unknown);
       errs.push(...r.errors);
       warnings.push(...r.warnings);
-    }
+    } else unknownFields(pruneBuiltin(storageKey(t), o));
     errs.push(...(this.hooksOf(t).validate?.(o, old, t) ?? []));
     if (errs.length > 0) throw invalid(t.kind, t.group, str(meta(o).name) ?? "", errs);
     return warnings;
