@@ -54,6 +54,7 @@ export class WatchHub {
 
     const rvParam = p.resourceVersion;
     let replay: StoreEvent[] = [];
+    let startRv = this.store.currentRv();
     if (rvParam === undefined || rvParam === "" || rvParam === "0" || p.sendInitialEvents) {
       for (const o of this.store.list(key, t.namespaced ? ns : undefined)) if (matches(o)) send("ADDED", present(this.ops.view(t, o)));
       if (p.sendInitialEvents && p.allowWatchBookmarks) {
@@ -71,10 +72,11 @@ export class WatchHub {
         return;
       }
       replay = events;
+      startRv = n;
     }
 
     const deliver = (e: StoreEvent): void => {
-      if (e.key !== key) return;
+      if (e.key !== key || e.rv <= startRv) return;
       if (e.type === "MODIFIED") {
         const now = matches(e.object), was = e.old !== undefined && matches(e.old);
         if (now) send(was ? "MODIFIED" : "ADDED", present(this.ops.view(t, e.object)));
