@@ -143,7 +143,8 @@ export class FakeApiCore {
     const includeObject = q.get("includeObject") ?? undefined;
     const wopts: WriteOptions = { dryRun: q.getAll("dryRun").includes("All"), fieldValidation: q.get("fieldValidation") ?? undefined };
     const reply = (code: number, o: JsonObject, warnings: string[] = []): void => {
-      if (warnings.length > 0) res.setHeader("Warning", warnings.map((w) => `299 - ${JSON.stringify(w)}`));
+      // Header values must be Latin-1; field names from a request could be anything.
+      if (warnings.length > 0) res.setHeader("Warning", warnings.map((w) => `299 - ${JSON.stringify(w).replace(/[^\x20-\x7e]/g, "?")}`));
       send(res, code, o);
     };
     switch (verb) {
