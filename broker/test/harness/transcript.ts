@@ -26,8 +26,9 @@ export async function recordScenario(port: number, clients: number, steps: reado
       const c = cs[step.client];
       if (!c) throw new Error(`scenario step for client ${step.client} of ${clients}`);
       if (c.closed) continue;
+      const before = c.pending.length;
       c.send(`${step.send}PING\r\n`);
-      await waitForPongOrClose(c);
+      await waitForNewPongOrClose(c, before);
       // Give deliveries to the other connections time to land before the next step.
       for (const other of cs) if (other !== c && !other.closed) await syncQuietly(other);
     }
@@ -38,25 +39,24 @@ export async function recordScenario(port: number, clients: number, steps: reado
   }
 }
 
-async function waitForPongOrClose(c: RawClient): Promise<void> {
+/** Waits for a PONG that arrived after the first `before` unread bytes (or for the close). */
+async function waitForNewPongOrClose(c: RawClient, before: number): Promise<void> {
   const deadline = Date.now() + 5000;
-  while (!c.closed && !c.pending.endsWith("PONG\r\n") && Date.now() < deadline) await sleep(5);
+  for (;;) {
+    const now = c.pending;
+    if (c.closed || Date.now() >= deadline) return;
+    if (now.length >= before + 6 && now.endsWith("PONG\r\n")) return;
+    await sleep(5);
+  }
 }
 
 /** Waits until what the server queued for this connection before now has arrived. */
 async function syncQuietly(c: RawClient): Promise<void> {
   // The marker PING's PONG is removed again, so it does not show in the transcript.
-  const before = c.pending;
+  const before = c.pending.length;
   c.send("PING\r\n");
-  const deadline = Date.now() + 5000;
-  while (!c.closed && Date.now() < deadline) {
-    const now = c.pending;
-    if (now.length >= before.length + 6 && now.endsWith("PONG\r\n")) {
-      c.dropTail(6);
-      return;
-    }
-    await sleep(5);
-  }
+  await waitForNewPongOrClose(c, before);
+  if (!c.closed && c.pending.endsWith("PONG\r\n")) c.dropTail(6);
 }
 
 /**
