@@ -3,7 +3,7 @@
 // killed and restarted on the same addresses. Conditions are polled through the monitoring
 // endpoints both kinds serve (/routez, /varz), never waited for with fixed sleeps.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -12,8 +12,29 @@ import { freePort, NATS_SERVER_BIN, sleep, type ServerKind } from "../harness/se
 
 const HOST = "127.0.0.1";
 const BROKER_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-export const SKEIN_MAIN_JS = join(BROKER_DIR, "dist/main.js");
+const SKEIN_MAIN_JS = join(BROKER_DIR, "dist/main.js");
+const SKEIN_MAIN_TS = join(BROKER_DIR, "src/main.ts");
 const CLUSTER_SRC = join(BROKER_DIR, "src/cluster");
+
+/** The newest modification time of the .ts files under dir. */
+function newestSource(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newestSource(p) : e.name.endsWith(".ts") ? statSync(p).mtimeMs : 0);
+  }
+  return t;
+}
+
+/**
+ * How to run skein: broker/dist/main.js (as `npm test` builds it first), or the sources through tsx
+ * when the build is older than a source file, so a stale build never passes for the current code.
+ */
+function skeinCommand(): string[] {
+  const built = statSync(SKEIN_MAIN_JS, { throwIfNoEntry: false });
+  if (built && built.mtimeMs >= newestSource(join(BROKER_DIR, "src"))) return [SKEIN_MAIN_JS];
+  return ["--import", "tsx", SKEIN_MAIN_TS];
+}
 
 /** Why a cluster with these kinds cannot run here, or undefined when it can. */
 export function clusterSkipReason(kinds: readonly ServerKind[]): string | undefined {
@@ -23,7 +44,6 @@ export function clusterSkipReason(kinds: readonly ServerKind[]): string | undefi
   if (kinds.includes("skein")) {
     const files = existsSync(CLUSTER_SRC) ? readdirSync(CLUSTER_SRC).filter((f) => f.endsWith(".ts")) : [];
     if (files.length === 0) return "skein routes are not implemented yet (broker/src/cluster/ has no sources)";
-    if (!existsSync(SKEIN_MAIN_JS)) return "broker/dist/main.js is missing: run `npm run build` (npm test does it)";
   }
   return undefined;
 }
@@ -71,6 +91,7 @@ interface NodeState extends ClusterNode {
 }
 
 export interface RouteSummary {
+  rid: number;
   remote_id: string;
   did_solicit: boolean;
   in_msgs: number;
@@ -198,7 +219,7 @@ export class Cluster {
     const st = this.state(i);
     if (st.child) throw new Error(`${st.name} is already running`);
     const child = st.kind === "skein"
-      ? spawn(process.execPath, [SKEIN_MAIN_JS, "-c", st.configFile], { stdio: ["ignore", "pipe", "pipe"] })
+      ? spawn(process.execPath, [...skeinCommand(), "-c", st.configFile], { stdio: ["ignore", "pipe", "pipe"] })
       : spawn(NATS_SERVER_BIN ?? "nats-server", ["-c", st.configFile], { stdio: ["ignore", "pipe", "pipe"] });
     st.child = child;
     children.add(child);
