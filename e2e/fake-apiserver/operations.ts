@@ -194,6 +194,12 @@ export class Operations {
   create(t: ResourceType, ns: string | undefined, body: unknown, opts: WriteOptions = {}): WriteResult {
     const o = this.decode(t, body, ns);
     this.checkNamespace(t, ns);
+    if (t.custom) {
+      const crd = this.store.get(storageKey({ group: "apiextensions.k8s.io", plural: "customresourcedefinitions" }), undefined, t.custom.crdName);
+      if (crd && meta(crd).deletionTimestamp) {
+        throw new ApiError(405, "MethodNotAllowed", "create not allowed while custom resource definition is terminating");
+      }
+    }
     const m = meta(o);
     const key = storageKey(t);
     if (!str(m.name)) {

@@ -169,6 +169,9 @@ test("deleting a CRD deletes its custom resources, then leaves discovery", async
   });
   const crd = await h.ext.readCustomResourceDefinition({ name: "widgets.example.com" });
   assert.ok(crd.metadata?.deletionTimestamp, "the CRD waits for its resources' finalizers");
+  const late = await failure(() => h.custom.createClusterCustomObject({ group: "example.com", version: "v1", plural: "widgets", body: { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w3" } } }));
+  assert.equal(late.code, 405);
+  assert.equal(late.status.message, "create not allowed while custom resource definition is terminating");
   await h.custom.patchClusterCustomObject({ group: "example.com", version: "v1", plural: "widgets", name: "w2", body: { metadata: { finalizers: null } } }, MERGE);
   assert.ok(w2);
   await waitFor("CRD gone", async () => (await raw(h.srv, "GET", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com")).status === 404);
