@@ -61,8 +61,8 @@ async function syncQuietly(c: RawClient): Promise<void> {
 
 /**
  * Sends the session (chunks with a short pause between them) and records the reply until the server
- * closes the connection, or the reply ends in PONG and stays quiet briefly, or nothing arrives for
- * `quietMs`.
+ * closes the connection, or a PONG has come for every line that starts with PING and the reply stays
+ * quiet briefly, or nothing arrives for `quietMs`.
  */
 export async function recordSession(port: number, session: string | readonly string[], quietMs = 1200): Promise<Transcript> {
   const c = await RawClient.connect(port);
@@ -72,6 +72,8 @@ export async function recordSession(port: number, session: string | readonly str
       if (i > 0) await sleep(30);
       c.send(chunk);
     }
+    // Lines that start with PING; a reply with that many PONGs is complete once it stays quiet.
+    const pings = chunks.join("").match(/(^|\n)ping/gi)?.length ?? 0;
     let seen = -1;
     let quietSince = Date.now();
     for (;;) {
@@ -83,7 +85,7 @@ export async function recordSession(port: number, session: string | readonly str
       }
       if (c.closed) break;
       const quietFor = now - quietSince;
-      if (c.pending.endsWith("PONG\r\n") && quietFor >= 100) break;
+      if (pings > 0 && quietFor >= 50 && countPongs(c.pending) >= pings) break;
       if (quietFor >= quietMs) break;
       await sleep(10);
     }
@@ -91,4 +93,10 @@ export async function recordSession(port: number, session: string | readonly str
   } finally {
     c.close();
   }
+}
+
+function countPongs(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf("PONG\r\n"); i >= 0; i = text.indexOf("PONG\r\n", i + 6)) n++;
+  return n;
 }
