@@ -10,7 +10,8 @@ export interface FaultControls {
   /** End every open watch abruptly (the socket is destroyed mid-stream); `graceful` ends the streams cleanly. */
   dropWatches(opts?: { graceful?: boolean }): void;
   /** The next `count` requests matching verb (get, list, watch, create, update, patch, delete, deletecollection)
-   *  and resource (plural, or `plural/subresource`) fail with `status`. */
+   *  and resource fail with `status`. A plain plural (`natsclusters`) matches the main resource only;
+   *  `natsclusters/status` or `statefulsets/scale` match that subresource. Omitted fields match anything. */
   inject(rule: FaultRule): void;
   latency(ms: number): void;
   clear(): void;
