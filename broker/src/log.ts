@@ -150,7 +150,8 @@ export class FileTransport extends Transport {
     }
     this.fd = FileTransport.open(this.path);
     this.size = fstatSync(this.fd).size;
-    this.append(this.fmt.line("info", `Rotated log, backup saved as ${JSON.stringify(backup)}`));
+    // nats-server ends this one line with CRLF.
+    this.append(this.fmt.line("info", `Rotated log, backup saved as ${JSON.stringify(backup)}`).replace(/\n$/, "\r\n"));
   }
 
   /** Closes and opens the file again by its name (after logrotate moved it away). */
