@@ -100,3 +100,43 @@ function countPongs(text: string): number {
   for (let i = text.indexOf("PONG\r\n"); i >= 0; i = text.indexOf("PONG\r\n", i + 6)) n++;
   return n;
 }
+
+/**
+ * The reply with each run of deliveries of one message (same subject, reply and bytes, different
+ * sids) sorted by sid. nats-server keeps the subscriptions of one subject in a Go map, so the order
+ * in which one connection's matching subscriptions get a message is random there.
+ */
+export function canonical(t: Transcript): Transcript {
+  const items: { key: string; sid: string; text: string }[] = [];
+  let rest = t.reply;
+  while (rest.length > 0) {
+    const eol = rest.indexOf("\r\n");
+    if (eol < 0) {
+      items.push({ key: "", sid: "", text: rest });
+      break;
+    }
+    const line = rest.slice(0, eol);
+    const parts = line.split(" ");
+    let frameLen = eol + 2;
+    let key = "";
+    let sid = "";
+    if ((parts[0] === "MSG" && (parts.length === 4 || parts.length === 5)) || (parts[0] === "HMSG" && (parts.length === 5 || parts.length === 6))) {
+      const size = Number(parts[parts.length - 1]);
+      frameLen = eol + 2 + size + 2;
+      sid = parts[2] ?? "";
+      key = [parts[0], parts[1], ...parts.slice(3), rest.slice(eol + 2, eol + 2 + size)].join("\u0000");
+    }
+    items.push({ key, sid, text: rest.slice(0, frameLen) });
+    rest = rest.slice(frameLen);
+  }
+  const out: string[] = [];
+  for (let i = 0; i < items.length; ) {
+    let j = i + 1;
+    const item = items[i];
+    if (item && item.key !== "") while (items[j]?.key === item.key) j++;
+    const run = items.slice(i, j).sort((a, b) => (a.key === "" ? 0 : a.sid < b.sid ? -1 : a.sid > b.sid ? 1 : 0));
+    for (const r of run) out.push(r.text);
+    i = j;
+  }
+  return { reply: out.join(""), closed: t.closed };
+}
