@@ -2,7 +2,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { ApisApi, CoreApi, VersionApi } from "@kubernetes/client-node";
-import { CRD_PATH, harness, raw, type Harness } from "./fake-apiserver-helpers.js";
+import { join } from "node:path";
+import { CRD_PATH, harness, raw, SAMPLES_DIR, type Harness } from "./fake-apiserver-helpers.js";
 
 let h: Harness;
 before(async () => { h = await harness({ crds: [CRD_PATH] }); });
@@ -48,4 +49,13 @@ test("OpenAPI v3: an index of group versions and documents with the CRD schema a
   assert.ok(item.patch.parameters.some((p) => p.name === "fieldValidation" && p.in === "query"));
   assert.deepEqual(item.patch["x-kubernetes-group-version-kind"], { group: "skein.dev", version: "v1alpha1", kind: "NatsCluster" });
   assert.equal((await raw(h.srv, "GET", "/openapi/v3/apis/nope/v1")).status, 404);
+});
+
+test("load() creates the objects of a YAML file as kubectl create would, and reports bad files", async () => {
+  const made = await h.srv.load(join(SAMPLES_DIR, "natscluster-minimal.yaml"));
+  assert.equal(made.length, 1);
+  const o = h.srv.object("skein.dev", "natsclusters", "default", "example") as { spec: { size: number; version: string } };
+  assert.deepEqual([o.spec.size, o.spec.version], [3, "2.9.10"]);
+  await assert.rejects(h.srv.load(join(SAMPLES_DIR, "natscluster-minimal.yaml")), /already exists/);
+  await assert.rejects(h.srv.load(join(SAMPLES_DIR, "no-such-file.yaml")), /ENOENT/);
 });
