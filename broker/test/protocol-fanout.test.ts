@@ -86,3 +86,15 @@ forBothServers("fan-out to many connections keeps each publisher's order", async
     assert.deepEqual(frames.filter((f) => f.subject === "fan.two").map((f) => f.payload.toString()), expected);
   }
 });
+
+// nats-server walks its subject trie token by token: at each level a `>` match first, then the `*`
+// branch (depth first), then the literal branch; at the last token the literal match comes before
+// the `*` match. One connection's matching subscriptions get a message in that order. (Several
+// subscriptions to the very same subject come in random order there, so they are not checked.)
+forBothServers("one connection's matching subscriptions get a message in nats-server's trie order", async ({ client }) => {
+  const c = await client();
+  c.send("SUB * 1\r\nSUB x1 2\r\nSUB > 3\r\nSUB x1.* 4\r\nSUB x1.> 5\r\nSUB *.b 6\r\nSUB x1.b 7\r\n");
+  c.send("PUB x1 0\r\n\r\nPUB x1.b 0\r\n\r\n");
+  const frames = await c.collectMsgs();
+  assert.deepEqual(frames.map((f) => `${f.subject}:${f.sid}`), ["x1:3", "x1:2", "x1:1", "x1.b:3", "x1.b:6", "x1.b:5", "x1.b:7", "x1.b:4"]);
+});
