@@ -92,3 +92,15 @@ forBothServers("echo:false: the publisher's own queue member is passed over for 
   assert.equal(await c.flush(), "");
   assert.equal(await other.flush(), "MSG foo 2 1\r\nx\r\n".repeat(30));
 });
+
+forBothServers("the member is chosen at random, not in turn", async ({ client }) => {
+  const c = await client();
+  c.send("SUB foo q 1\r\nSUB foo q 2\r\nSUB foo q 3\r\n");
+  for (let i = 0; i < 150; i++) c.send("PUB foo 0\r\n\r\n");
+  const sids = (await c.collectMsgs()).map((f) => f.sid);
+  assert.equal(sids.length, 150);
+  // Taking turns never picks the same member twice in a row; picking at random does so with
+  // probability 1 - (2/3)^149 over 150 messages.
+  const repeats = sids.filter((s, i) => i > 0 && sids[i - 1] === s).length;
+  assert.ok(repeats > 0, `no member was picked twice in a row in 150 messages: ${sids.join(",")}`);
+});
