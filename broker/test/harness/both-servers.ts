@@ -18,8 +18,6 @@ export interface ServerTestContext {
 export interface BothServersOptions {
   server?: TestServerOptions;
   timeout?: number;
-  /** Restrict to some kinds, e.g. for behaviour that only one server has. */
-  only?: readonly ServerKind[];
 }
 
 export function forBothServers(
@@ -27,7 +25,7 @@ export function forBothServers(
   fn: (ctx: ServerTestContext) => Promise<void>,
   opts: BothServersOptions = {},
 ): void {
-  for (const kind of opts.only ?? SERVER_KINDS) {
+  for (const kind of SERVER_KINDS) {
     const skip = skipReason(kind);
     test(`${name} [${kind}]`, { skip: skip ?? false, timeout: opts.timeout ?? 30_000 }, async () => {
       const server = await startServer(kind, opts.server ?? {});
