@@ -156,7 +156,10 @@ export class RemoteSyslog implements SyslogSink {
   }
 
   close(): void {
-    this.udp?.close();
+    // Called again when winston closes its transports.
+    const udp = this.udp;
+    this.udp = null;
+    udp?.close();
     this.stream?.end();
   }
 }

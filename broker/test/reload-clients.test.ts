@@ -19,7 +19,7 @@ function conf(name: string, body: string): string {
 
 /** One request-reply round trip through the server proves a connection still works. */
 async function roundTrip(a: NatsConnection, b: NatsConnection, subject: string): Promise<void> {
-  const sub = b.subscribe(subject, { callback: (_e, m) => m.respond(m.data) });
+  const sub = b.subscribe(subject, { callback: (_e, m) => { m.respond(m.data); } });
   await b.flush();
   const reply = await a.request(subject, "ping", { timeout: 5000 });
   assert.equal(reply.string(), "ping");
