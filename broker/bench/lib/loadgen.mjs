@@ -74,7 +74,7 @@ function runJsonChild(argv, { cpu, nice }, timeoutMs, onEvent) {
  * other processes used meanwhile, on the servers' CPU (serverCpu) or, when not
  * pinned, on the whole machine, in percent of one core.
  */
-export async function runScenario(bin, scenario, servers, { msgs, timeoutSec, cpu, nice, serverCpu }) {
+export async function runScenario(bin, scenario, servers, { msgs, warmup, timeoutSec, cpu, nice, serverCpu }) {
   const pubUrl = servers[scenario.pubNode ?? 0].url;
   const subUrl = servers[scenario.subNode ?? 0].url;
   const argv = [
@@ -87,6 +87,7 @@ export async function runScenario(bin, scenario, servers, { msgs, timeoutSec, cp
     `-subs=${scenario.subs ?? 1}`,
     `-size=${scenario.size}`,
     `-msgs=${msgs}`,
+    `-warmup=${warmup}`,
     `-timeout=${timeoutSec}s`,
   ];
   if (scenario.queue) argv.push(`-queue=${scenario.queue}`);

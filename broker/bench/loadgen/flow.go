@@ -147,6 +147,9 @@ func runFlow(c config) error {
 			return err
 		}
 	}
+	if err := warmUp(c, pubs, subject, payload, t, perMsg); err != nil {
+		return err
+	}
 
 	emit(map[string]string{"event": "ready"})
 	waitRunner(c)
@@ -263,6 +266,33 @@ func awaitInterest(nc *nats.Conn, subject string, payload []byte, t *tally, perP
 		}
 	}
 	return fmt.Errorf("subscriptions did not reach the publisher's server within 30 s")
+}
+
+// warmUp sends -warmup messages through the same path before the measured
+// phase and waits until they have all arrived, so that the table shows steady
+// state rather than a JIT compiler's first second; then it clears the count.
+func warmUp(c config, pubs []*nats.Conn, subject string, payload []byte, t *tally, perMsg int64) error {
+	if c.warmup == 0 {
+		return nil
+	}
+	for i := 0; i < c.warmup; i++ {
+		if err := pubs[i%len(pubs)].Publish(subject, payload); err != nil {
+			return fmt.Errorf("warm-up: %w", err)
+		}
+	}
+	for _, nc := range pubs {
+		if err := nc.FlushTimeout(c.timeout); err != nil {
+			return fmt.Errorf("warm-up flush: %w", err)
+		}
+	}
+	want := int64(c.warmup) * perMsg
+	for deadline := time.Now().Add(c.timeout); t.received.Load() < want; time.Sleep(2 * time.Millisecond) {
+		if time.Now().After(deadline) || isClosed(t.lost) {
+			return fmt.Errorf("warm-up: %d of %d deliveries arrived", t.received.Load(), want)
+		}
+	}
+	t.received.Store(0)
+	return nil
 }
 
 // emitAndHold prints the result, then keeps the connections open until the

@@ -34,6 +34,7 @@ type config struct {
 	queue   string
 	size    int
 	msgs    int
+	warmup  int
 	timeout time.Duration
 	sync    bool
 	profile string
@@ -84,6 +85,7 @@ func parseFlags() config {
 	flag.StringVar(&c.queue, "queue", "", "queue group for the subscribers (flow)")
 	flag.IntVar(&c.size, "size", 16, "payload bytes")
 	flag.IntVar(&c.msgs, "msgs", 1000000, "messages published in total (flow) or requests (reqrep)")
+	flag.IntVar(&c.warmup, "warmup", 0, "unmeasured messages (or requests) sent first, through the same path")
 	flag.DurationVar(&c.timeout, "timeout", 60*time.Second, "time cap for the measured phase")
 	flag.BoolVar(&c.sync, "sync", false, "handshake with the runner on stdin/stdout")
 	flag.StringVar(&c.subClient, "sub-client", "raw", "flow subscribers: raw (counting reader) or nats (nats.go)")
@@ -101,8 +103,8 @@ func parseFlags() config {
 	if c.subClient != "raw" && c.subClient != "nats" {
 		fail("-sub-client must be raw or nats, got %q", c.subClient)
 	}
-	if c.pubs < 1 || c.subs < 0 || c.size < 0 || c.msgs < 1 || c.timeout <= 0 {
-		fail("need -pubs >= 1, -subs >= 0, -size >= 0, -msgs >= 1, -timeout > 0")
+	if c.pubs < 1 || c.subs < 0 || c.size < 0 || c.msgs < 1 || c.warmup < 0 || c.timeout <= 0 {
+		fail("need -pubs >= 1, -subs >= 0, -size >= 0, -msgs >= 1, -warmup >= 0, -timeout > 0")
 	}
 	return c
 }

@@ -8,9 +8,10 @@ import (
 	"github.com/nats-io/nats.go"
 )
 
-// warmupRequests run before the measured phase so that the client's response
-// multiplexer subscription exists and both servers are past their first-use costs.
-const warmupRequests = 200
+// minWarmupRequests run before the measured phase (more with -warmup) so that
+// the client's response multiplexer subscription exists and both servers are
+// past their first-use costs.
+const minWarmupRequests = 200
 
 func runReqRep(c config) error {
 	errs := &errorLog{}
@@ -42,7 +43,11 @@ func runReqRep(c config) error {
 		return fmt.Errorf("requester: connect %s: %w", c.pubURL, err)
 	}
 	defer requester.Close()
-	for i := 0; i < warmupRequests; i++ {
+	warm := c.warmup
+	if warm < minWarmupRequests {
+		warm = minWarmupRequests
+	}
+	for i := 0; i < warm; i++ {
 		if _, err := requester.Request(subject, payload, 10*time.Second); err != nil {
 			return fmt.Errorf("warm-up request %d: %w", i, err)
 		}
