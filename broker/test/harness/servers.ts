@@ -53,7 +53,13 @@ function findOnPath(name: string): string | undefined {
   return undefined;
 }
 
-export const NATS_SERVER_BIN: string | undefined = process.env["NATS_SERVER_BIN"] ?? findOnPath("nats-server");
+function natsServerBin(): string | undefined {
+  const fromEnv = process.env["NATS_SERVER_BIN"]; // set it to a path that does not exist to skip
+  if (fromEnv !== undefined) return existsSync(fromEnv) ? fromEnv : undefined;
+  return findOnPath("nats-server");
+}
+
+export const NATS_SERVER_BIN: string | undefined = natsServerBin();
 
 /** Why the given kind cannot run here, or undefined when it can. */
 export function skipReason(kind: ServerKind, childProcess = false): string | undefined {
