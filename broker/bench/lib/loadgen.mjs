@@ -95,7 +95,7 @@ export async function runScenario(bin, scenario, servers, { msgs, warmup, timeou
   let busy0 = 0;
   let t0 = 0;
   let out = null;
-  await runJsonChild(argv, { cpu, nice }, (timeoutSec + 60) * 1000, (event, child) => {
+  const running = runJsonChild(argv, { cpu, nice }, (timeoutSec + 60) * 1000, (event, child) => {
     if (event.event === "ready") {
       cpu0 = serversCpuMs(servers);
       busy0 = cpuBusyMs(serverCpu);
@@ -113,10 +113,26 @@ export async function runScenario(bin, scenario, servers, { msgs, warmup, timeou
       child.stdin.end("\n");
     }
   });
+  await withServerTrouble(running, servers);
   if (!out) throw new Error("loadgen printed no result");
-  const trouble = serverTrouble(servers);
-  if (trouble) throw new Error(trouble);
   return out;
+}
+
+/**
+ * Awaits a client run, then checks the servers: a server that died or cut a
+ * slow consumer is the story to tell, also when the client failed because of it.
+ */
+async function withServerTrouble(running, servers) {
+  let clientError = null;
+  try {
+    await running;
+  } catch (err) {
+    clientError = err;
+    await sleep(200); // let the server's last log lines arrive
+  }
+  const trouble = serverTrouble(servers);
+  if (trouble) throw new Error(clientError ? `${trouble}\n${clientError.message}` : trouble);
+  if (clientError) throw clientError;
 }
 
 /** Waits until a process's RSS stops moving (or 5 s pass); returns it in KiB. */
@@ -136,7 +152,7 @@ export async function measureIdle(bin, server, n, cpu, nice) {
   const before = await settledRss(server.pid);
   let out = null;
   const argv = [bin, `-addr=127.0.0.1:${server.port}`, `-n=${n}`];
-  await runJsonChild(argv, { cpu, nice }, 180000, async (event, child) => {
+  const running = runJsonChild(argv, { cpu, nice }, 180000, async (event, child) => {
     if (event.event !== "ready") return;
     if (event.failed > 0) {
       child.stdin.end("\n");
@@ -152,8 +168,7 @@ export async function measureIdle(bin, server, n, cpu, nice) {
     };
     child.stdin.end("\n");
   });
+  await withServerTrouble(running, [server]);
   if (!out) throw new Error("idleconns reported nothing");
-  const trouble = serverTrouble([server]);
-  if (trouble) throw new Error(trouble);
   return out;
 }
