@@ -118,7 +118,7 @@ const MERGE_KEYS: Record<string, string> = {
 /** Lists of primitives that merge as sets. */
 const SET_LISTS = new Set(["finalizers"]);
 
-function mergeKeyFor(field: string, items: unknown[]): string | undefined {
+export function mergeKeyFor(field: string, items: unknown[]): string | undefined {
   if (field === "ports") {
     const first = items.find(isObject);
     if (first && "containerPort" in first) return "containerPort";

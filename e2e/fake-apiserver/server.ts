@@ -13,6 +13,7 @@ import { Operations, type DeleteOptions, type WriteOptions } from "./operations.
 import { jsonPatch, mergePatch, strategicMergePatch } from "./patch.js";
 import { Registry, storageKey, type ResourceType } from "./registry.js";
 import { scaleOf, updateScale } from "./scale.js";
+import { ApplyTracker } from "./ssa.js";
 import { ApiError, badRequest, methodNotAllowed } from "./status.js";
 import { Store } from "./store.js";
 import { builtinHooks } from "./strategies.js";
@@ -33,6 +34,7 @@ export class FakeApiCore {
   readonly gc: GarbageCollector;
   readonly watches: WatchHub;
   readonly faults = new Faults();
+  private readonly applies = new ApplyTracker();
   serverAddress = "127.0.0.1:0";
 
   constructor(opts: CoreOptions = {}) {
@@ -42,6 +44,7 @@ export class FakeApiCore {
     this.gc = new GarbageCollector(this.store, this.registry, this.ops);
     this.watches = new WatchHub(this.store, this.ops, opts.bookmarkIntervalMs ?? 60_000);
     this.ops.afterWrite.push((t, o, removed) => {
+      if (removed) this.applies.forget(str(isObject(o.metadata) ? o.metadata.uid : undefined) ?? "");
       if (t.group === "apiextensions.k8s.io" && t.plural === "customresourcedefinitions") {
         if (removed) this.registry.removeCrd(str(isObject(o.metadata) ? o.metadata.name : undefined) ?? "");
         else registerCrd(this.registry, o);
@@ -224,29 +227,38 @@ export class FakeApiCore {
         case "application/strategic-merge-patch+json":
           if (t.custom) throw unsupportedPatch(ct);
           return strategicMergePatch(cur, p);
-        case "application/apply-patch+yaml":
-          return t.custom ? mergePatch(cur, p) : strategicMergePatch(cur, p);
         default: throw unsupportedPatch(ct);
       }
     };
-    const patchBody = ct === "application/apply-patch+yaml" ? parseYamlBody(body) : parseJson(body);
-    if (ct === "application/apply-patch+yaml" && !q.get("fieldManager")) {
-      throw badRequest("PATCH, application/apply-patch+yaml requires fieldManager to be set");
-    }
+    if (ct === "application/apply-patch+yaml") return this.serverSideApply(t, ns, name, sub, body, q, wopts);
+    const patchBody = parseJson(body);
     if (sub === "scale") {
       const cur = scaleOf(t, this.ops.get(t, ns, name));
       return { code: 200, object: updateScale(this.ops, t, ns, name, apply(cur, patchBody), wopts), warnings: [] };
     }
+    const cur = this.ops.get(t, ns, name);
+    const r = this.ops.update(t, ns, name, apply(cur, patchBody), sub, wopts);
+    return { code: 200, ...r };
+  }
+
+  private serverSideApply(t: ResourceType, ns: string | undefined, name: string, sub: string | undefined, body: Buffer,
+    q: URLSearchParams, wopts: WriteOptions): { code: number; object: JsonObject; warnings: string[] } {
+    const manager = q.get("fieldManager");
+    if (!manager) throw badRequest("PATCH, application/apply-patch+yaml requires fieldManager to be set");
+    if (sub !== undefined) throw new ApiError(415, "UnsupportedMediaType", "server-side apply of subresources is not supported by this fake API server");
+    const config = parseYamlBody(body);
+    if (!isObject(config)) throw badRequest("the body of the request was in an unknown format - accepted media types include: application/apply-patch+yaml");
     const cur = this.ops.find(t, ns, name);
+    const { next, record } = this.applies.apply(!!t.custom, cur, config, manager, q.get("force") === "true");
     if (!cur) {
-      if (ct === "application/apply-patch+yaml" && sub === undefined) {
-        const r = this.ops.create(t, ns, { ...(isObject(patchBody) ? patchBody : {}) }, wopts);
-        return { code: 201, ...r };
-      }
-      this.ops.get(t, ns, name);
+      const meta0 = isObject(next.metadata) ? next.metadata : (next.metadata = {});
+      meta0.name ??= name;
+      const r = this.ops.create(t, ns, next, wopts);
+      if (!wopts.dryRun) record(str(isObject(r.object.metadata) ? r.object.metadata.uid : undefined) ?? "");
+      return { code: 201, ...r };
     }
-    const patched = apply(cur, patchBody);
-    const r = this.ops.update(t, ns, name, patched, sub, wopts);
+    const r = this.ops.update(t, ns, name, next, undefined, wopts);
+    if (!wopts.dryRun) record(str(isObject(r.object.metadata) ? r.object.metadata.uid : undefined) ?? "");
     return { code: 200, ...r };
   }
 }

@@ -80,15 +80,35 @@ test("strategic merge patch merges containers and env by name and honours $patch
   assert.equal(g.metadata?.finalizers, undefined);
 });
 
-test("server-side apply creates, then merges; fieldManager is required", async () => {
+test("server-side apply: creates, merges, removes what a manager stops applying, and reports conflicts", async () => {
   const ssa = setHeaderOptions("Content-Type", PatchStrategy.ServerSideApply);
-  const body = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "ssa", namespace: "default" }, data: { a: "1" } };
-  const created = await h.core.patchNamespacedConfigMap({ name: "ssa", namespace: "default", body, fieldManager: "test" }, ssa);
-  assert.deepEqual(created.data, { a: "1" });
-  const merged = await h.core.patchNamespacedConfigMap({ name: "ssa", namespace: "default", body: { ...body, data: { a: "2" } }, fieldManager: "test", force: true }, ssa);
-  assert.deepEqual(merged.data, { a: "2" });
-  const e = await failure(() => h.core.patchNamespacedConfigMap({ name: "ssa", namespace: "default", body }, ssa));
-  assert.equal(e.code, 400);
+  const cm = (data: Record<string, string>) => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "ssa", namespace: "default" }, data });
+  const created = await h.core.patchNamespacedConfigMap({ name: "ssa", namespace: "default", body: cm({ a: "1", b: "2" }), fieldManager: "alpha" }, ssa);
+  assert.deepEqual(created.data, { a: "1", b: "2" });
+  const shrunk = await h.core.patchNamespacedConfigMap({ name: "ssa", namespace: "default", body: cm({ a: "1" }), fieldManager: "alpha" }, ssa);
+  assert.deepEqual(shrunk.data, { a: "1" }, "a field the manager no longer applies is removed");
+  const e = await failure(() => h.core.patchNamespacedConfigMap({ name: "ssa", namespace: "default", body: cm({ a: "9" }), fieldManager: "beta" }, ssa));
+  assert.equal(e.code, 409);
+  assert.equal(e.status.message, 'Apply failed with 1 conflict: conflict with "alpha": .data.a');
+  const shared = await h.core.patchNamespacedConfigMap({ name: "ssa", namespace: "default", body: cm({ a: "1", c: "3" }), fieldManager: "beta" }, ssa);
+  assert.deepEqual(shared.data, { a: "1", c: "3" }, "applying the same value is no conflict");
+  const forced = await h.core.patchNamespacedConfigMap({ name: "ssa", namespace: "default", body: cm({ a: "9" }), fieldManager: "beta", force: true }, ssa);
+  assert.deepEqual(forced.data, { a: "9" }, "beta stopped applying c, which only beta owned");
+  const back = await failure(() => h.core.patchNamespacedConfigMap({ name: "ssa", namespace: "default", body: cm({ a: "1" }), fieldManager: "alpha" }, ssa));
+  assert.equal(back.code, 409, "the forced manager owns the field now");
+  const noManager = await failure(() => h.core.patchNamespacedConfigMap({ name: "ssa", namespace: "default", body: cm({}) }, ssa));
+  assert.equal(noManager.code, 400);
+});
+
+test("server-side apply of a StatefulSet merges containers by name and removes dropped ones", async () => {
+  const ssa = setHeaderOptions("Content-Type", PatchStrategy.ServerSideApply);
+  const body = (containers: { name: string; image: string }[]) => ({ apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name: "ssa-sts", namespace: "default" },
+    spec: { serviceName: "x", selector: { matchLabels: { a: "b" } }, template: { metadata: { labels: { a: "b" } }, spec: { containers } } } });
+  await h.apps.patchNamespacedStatefulSet({ name: "ssa-sts", namespace: "default", fieldManager: "op",
+    body: body([{ name: "nats", image: "nats:1" }, { name: "reloader", image: "r:1" }]) }, ssa);
+  const s = await h.apps.patchNamespacedStatefulSet({ name: "ssa-sts", namespace: "default", fieldManager: "op", body: body([{ name: "nats", image: "nats:2" }]) }, ssa);
+  assert.deepEqual(s.spec?.template.spec?.containers.map((c) => `${c.name}=${c.image}`), ["nats=nats:2"]);
+  assert.equal(s.spec?.replicas, 1, "defaults still apply");
 });
 
 test("patching a missing object is 404; an unknown patch type is 415", async () => {

@@ -178,6 +178,21 @@ spec:
   assert.match(imm.stderr, /updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden/);
 });
 
+test("kubectl apply --server-side removes what it stopped applying and keeps others' labels", async () => {
+  const doc = (extra: string): string => `apiVersion: skein.dev/v1alpha1\nkind: NatsCluster\nmetadata:\n  name: ssa\nspec:\n  size: 1\n${extra}`;
+  assert.match(await ok(["apply", "--server-side", "-f", "-"], doc("  natsConfig:\n    debug: true\n")), /natscluster\.skein\.dev\/ssa serverside-applied/);
+  await ok(["label", "nats", "ssa", "team=messaging"]);
+  await ok(["apply", "--server-side", "-f", "-"], doc(""));
+  assert.equal(await ok(["get", "nats", "ssa", "-o", "jsonpath={.spec.natsConfig}"]), "");
+  assert.equal(await ok(["get", "nats", "ssa", "-o", "jsonpath={.metadata.labels.team}"]), "messaging");
+  const conflict = await kubectl(["apply", "--server-side", "--field-manager=other", "-f", "-"], doc("").replace("size: 1", "size: 2"));
+  assert.notEqual(conflict.code, 0);
+  assert.match(conflict.stderr, /conflict with "kubectl": \.spec\.size/);
+  await ok(["apply", "--server-side", "--field-manager=other", "--force-conflicts", "-f", "-"], doc("").replace("size: 1", "size: 2"));
+  assert.equal(await ok(["get", "nats", "ssa", "-o", "jsonpath={.spec.size}"]), "2");
+  await ok(["delete", "nats", "ssa"]);
+});
+
 test("kubectl delete of a NatsCluster cascades to the children it owns", async () => {
   const uid = await ok(["get", "nats", "example", "-o", "jsonpath={.metadata.uid}"]);
   const ownerRef = `ownerReferences:\n  - {apiVersion: skein.dev/v1alpha1, kind: NatsCluster, name: example, uid: ${uid}, controller: true, blockOwnerDeletion: true}`;
