@@ -114,17 +114,41 @@ export class SessionGen {
     }
   }
 
-  /** One session: an optional CONNECT, some ops, a final PING, split into 1 to 3 writes. */
-  session(): string[] {
-    this.sid = 0;
-    const headers = this.chance(0.5);
+  /** A CONNECT line (or, now and then, none) with random options. */
+  private connect(headers: boolean): string {
     const fields: string[] = [];
     if (this.chance(0.8)) fields.push(`"verbose":${this.chance(0.2)}`);
     if (this.chance(0.8)) fields.push(`"pedantic":${this.chance(0.3)}`);
     if (headers) fields.push('"headers":true');
     if (headers && this.chance(0.5)) fields.push('"no_responders":true');
     if (this.chance(0.2)) fields.push('"echo":false');
-    let text = this.chance(0.9) ? `${this.verb("CONNECT")}${this.blank()}{${fields.join(",")}}${this.eol()}` : "";
+    return this.chance(0.9) ? `${this.verb("CONNECT")}${this.blank()}{${fields.join(",")}}${this.eol()}` : "";
+  }
+
+  /**
+   * A scenario over several connections: each connects with its own options, then random steps of
+   * one to three ops each go to random connections. Subjects overlap, so messages cross between them.
+   */
+  scenario(clients: number, steps: number): { client: number; send: string }[] {
+    const headers = Array.from({ length: clients }, () => this.chance(0.5));
+    const sids = Array.from({ length: clients }, () => 0);
+    const out = headers.map((h, client) => ({ client, send: this.connect(h) }));
+    for (let i = 0; i < steps; i++) {
+      const client = this.int(clients);
+      this.sid = sids[client] ?? 0;
+      let send = "";
+      for (let n = 1 + this.int(3); n > 0; n--) send += this.op(headers[client] ?? false);
+      sids[client] = this.sid;
+      out.push({ client, send });
+    }
+    return out;
+  }
+
+  /** One session: an optional CONNECT, some ops, a final PING, split into 1 to 3 writes. */
+  session(): string[] {
+    this.sid = 0;
+    const headers = this.chance(0.5);
+    let text = this.connect(headers);
     const n = 1 + this.int(8);
     for (let i = 0; i < n; i++) text += this.op(headers);
     text += "PING\r\n";
