@@ -144,3 +144,13 @@ forBothServers(
   },
   { server: LIMITS },
 );
+
+forBothServers(
+  "HPUB over max_payload from a client without headers: the headers check comes first, closed without -ERR",
+  async ({ client }) => {
+    const c = await client();
+    c.send("HPUB foo 12 101\r\n");
+    await c.expectClosed();
+  },
+  { server: LIMITS },
+);
