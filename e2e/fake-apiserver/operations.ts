@@ -5,6 +5,7 @@ import { clone, deepEqual, isObject, meta, nowRfc3339, str, type JsonObject } fr
 import { apiVersionOf, storageKey, type Registry, type ResourceType } from "./registry.js";
 import { parseFieldSelector, parseLabelSelector } from "./selectors.js";
 import { pruneBuiltin } from "./known-fields.js";
+import { fromCoreEvent, isEventsV1, toCoreEvent } from "./events.js";
 import { ApiError, alreadyExists, badRequest, conflict, gone, invalid, notFound, type FieldError } from "./status.js";
 import type { Store } from "./store.js";
 
@@ -38,10 +39,23 @@ export class Operations {
   }
 
   /** Presents a stored object in the requested version. */
-  view(t: ResourceType, o: JsonObject): JsonObject {
+  view(t: ResourceType, stored: JsonObject): JsonObject {
+    const o = isEventsV1(t) ? fromCoreEvent(stored) : stored;
     o.apiVersion = apiVersionOf(t);
     o.kind = t.kind;
     return o;
+  }
+
+  /** Stores an object (in its storage shape) and returns it as the request's version shows it. */
+  private persist(t: ResourceType, o: JsonObject): JsonObject {
+    const stored = this.store.write(storageKey(t), isEventsV1(t) ? toCoreEvent(o) : o);
+    return this.view(t, stored);
+  }
+
+  private unstore(t: ResourceType, ns: string | undefined, name: string, finalState?: JsonObject): JsonObject | undefined {
+    const removed = this.store.remove(storageKey(t), t.namespaced ? ns : undefined, name,
+      finalState && isEventsV1(t) ? toCoreEvent(finalState) : finalState);
+    return removed ? this.view(t, removed) : undefined;
   }
 
   get(t: ResourceType, ns: string | undefined, name: string): JsonObject {
@@ -57,7 +71,7 @@ export class Operations {
 
   list(t: ResourceType, ns: string | undefined, opts: ListOptions): JsonObject {
     const ls = parseLabelSelector(opts.labelSelector);
-    const fs = parseFieldSelector(opts.fieldSelector, t.kind);
+    const fs = parseFieldSelector(opts.fieldSelector, t.kind, t.group);
     const rv = this.store.currentRv();
     if (opts.resourceVersionMatch === "Exact" && opts.resourceVersion && Number(opts.resourceVersion) < this.store.oldestRv()) {
       throw gone(`too old resource version: ${opts.resourceVersion} (${this.store.oldestRv()})`);
@@ -185,7 +199,7 @@ export class Operations {
       unknownFields(r.unknown);
       errs.push(...r.errors);
       warnings.push(...r.warnings);
-    } else unknownFields(pruneBuiltin(storageKey(t), o));
+    } else unknownFields(pruneBuiltin(`${t.group}|${t.plural}`, o));
     errs.push(...(this.hooksOf(t).validate?.(o, old, t) ?? []));
     if (errs.length > 0) throw invalid(t.kind, t.group, str(meta(o).name) ?? "", errs);
     return warnings;
@@ -221,9 +235,9 @@ export class Operations {
     this.hooksOf(t).prepareCreate?.(o, t);
     const warnings = this.runValidation(t, o, undefined, opts);
     if (opts.dryRun) { m.resourceVersion = ""; return { object: this.view(t, o), warnings }; }
-    const stored = this.store.write(key, o);
+    const stored = this.persist(t, o);
     this.notify(t, stored, false);
-    return { object: this.view(t, stored), warnings };
+    return { object: stored, warnings };
   }
 
   /**
@@ -286,13 +300,13 @@ export class Operations {
       ? next.spec.finalizers : [];
     const grace = typeof m.deletionGracePeriodSeconds === "number" ? m.deletionGracePeriodSeconds : 0;
     if (m.deletionTimestamp && finalizers.length === 0 && nsFinalizers.length === 0 && grace === 0) {
-      const removed = this.store.remove(storageKey(t), t.namespaced ? str(m.namespace) : undefined, str(m.name) ?? "", next);
+      const removed = this.unstore(t, str(m.namespace), str(m.name) ?? "", next);
       if (removed) this.notify(t, removed, true);
-      return this.view(t, removed ?? next);
+      return removed ?? next;
     }
-    const stored = this.store.write(storageKey(t), next);
+    const stored = this.persist(t, next);
     this.notify(t, stored, false);
-    return this.view(t, stored);
+    return stored;
   }
 
   private specChanged(t: ResourceType, a: JsonObject, b: JsonObject): boolean {
@@ -346,9 +360,9 @@ export class Operations {
       nm.deletionGracePeriodSeconds = 0;
       if (finalizers.length > 0) nm.finalizers = finalizers; else delete nm.finalizers;
       if (opts.dryRun || deepEqual(next, old)) return { object: old, removed: false };
-      const stored = this.store.write(storageKey(t), next);
+      const stored = this.persist(t, next);
       this.notify(t, stored, false);
-      return { object: this.view(t, stored), removed: false };
+      return { object: stored, removed: false };
     }
     const grace = podGracePeriod(t, old, opts.gracePeriodSeconds);
     if (grace > 0) {
@@ -359,9 +373,9 @@ export class Operations {
       }
       if (finalizers.length > 0) nm.finalizers = finalizers;
       if (opts.dryRun || deepEqual(next, old)) return { object: old, removed: false };
-      const stored = this.store.write(storageKey(t), next);
+      const stored = this.persist(t, next);
       this.notify(t, stored, false);
-      return { object: this.view(t, stored), removed: false };
+      return { object: stored, removed: false };
     }
     if (typeof nm.deletionGracePeriodSeconds === "number" && nm.deletionGracePeriodSeconds > 0) nm.deletionGracePeriodSeconds = 0;
     if (finalizers.length > 0) {
@@ -375,9 +389,9 @@ export class Operations {
       return { object: this.commit(t, next), removed: false };
     }
     if (opts.dryRun) return { object: old, removed: true };
-    const removed = this.store.remove(storageKey(t), t.namespaced ? ns : undefined, name);
+    const removed = this.unstore(t, ns, name);
     if (removed) this.notify(t, removed, true);
-    return { object: this.view(t, removed ?? old), removed: true };
+    return { object: removed ?? old, removed: true };
   }
 
   private notify(t: ResourceType, obj: JsonObject, removed: boolean): void {

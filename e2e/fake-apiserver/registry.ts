@@ -16,6 +16,8 @@ export interface ResourceType {
   /** Has a `/status` subresource: main writes keep status, status writes keep everything else. */
   statusSubresource: boolean;
   scale?: ScaleSpec;
+  /** Stored under another group/resource (events.k8s.io events live with core events). */
+  storage?: { group: string; plural: string };
   /** Which part bumps metadata.generation when it changes: `spec`, everything but metadata/status, or nothing. */
   generation: "spec" | "content" | "none";
   /** For custom resources: the CRD's schema and printer columns for this version. */
@@ -25,8 +27,9 @@ export interface ResourceType {
 export const ALL_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
 
 /** Storage is shared across versions of one group/resource. */
-export function storageKey(t: { group: string; plural: string }): string {
-  return `${t.group}|${t.plural}`;
+export function storageKey(t: { group: string; plural: string; storage?: { group: string; plural: string } }): string {
+  const s = t.storage ?? t;
+  return `${s.group}|${s.plural}`;
 }
 
 export function apiVersionOf(t: { group: string; version: string }): string {
@@ -60,7 +63,7 @@ export const BUILTIN_TYPES: ResourceType[] = [
   builtin("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false),
   builtin("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false),
   builtin("coordination.k8s.io", "v1", "leases", "Lease", true),
-  builtin("events.k8s.io", "v1", "events", "Event", true, { shortNames: ["ev"] }),
+  builtin("events.k8s.io", "v1", "events", "Event", true, { shortNames: ["ev"], storage: { group: "", plural: "events" } }),
   builtin("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false,
     { shortNames: ["crd", "crds"], categories: ["api-extensions"], statusSubresource: true, generation: "spec" }),
 ];
@@ -91,7 +94,7 @@ export class Registry {
 
   /** Any served version of a group/resource, for the store's cross-version needs (GC, namespaces). */
   anyVersion(group: string, plural: string): ResourceType | undefined {
-    for (const t of this.types.values()) if (t.group === group && t.plural === plural) return t;
+    for (const t of this.types.values()) if (t.group === group && t.plural === plural && !t.storage) return t;
     return undefined;
   }
 

@@ -1,6 +1,7 @@
 // Label and field selectors with the API server's syntax and its error messages.
 import { badRequest } from "./status.js";
 import { getPath, isObject, meta, str, strMap, type JsonObject } from "./json.js";
+import { coreEventField } from "./events.js";
 
 type Op = "=" | "!=" | "in" | "notin" | "exists" | "!" | "gt" | "lt";
 interface Requirement { key: string; op: Op; values: string[] }
@@ -88,13 +89,13 @@ const EXTRA_FIELDS: Record<string, string[]> = {
 };
 
 /** Parses `metadata.name=x,metadata.namespace!=y` for one kind. */
-export function parseFieldSelector(text: string | undefined, kind: string): Selector {
+export function parseFieldSelector(text: string | undefined, kind: string, group = ""): Selector {
   if (text === undefined || text.trim() === "") return EVERYTHING;
   const reqs: { field: string; neg: boolean; value: string }[] = [];
   for (const part of text.split(",")) {
     const m = /^\s*([A-Za-z0-9.]+)\s*(==|=|!=)\s*(.*?)\s*$/.exec(part);
     if (!m) throw badRequest(`invalid selector: '${text}'; can't understand '${part}'`);
-    const field = m[1] ?? "";
+    const field = group === "events.k8s.io" ? coreEventField(m[1] ?? "") : m[1] ?? "";
     if (field !== "metadata.name" && field !== "metadata.namespace" && !(EXTRA_FIELDS[kind] ?? []).includes(field)) {
       throw badRequest(`field label not supported: ${field}`);
     }

@@ -41,7 +41,7 @@ export class WatchHub {
 
   serve(t: ResourceType, ns: string | undefined, p: WatchParams, res: ServerResponse, present: Presenter): void {
     const ls = parseLabelSelector(p.labelSelector);
-    const fs = parseFieldSelector(p.fieldSelector, t.kind);
+    const fs = parseFieldSelector(p.fieldSelector, t.kind, t.group);
     const key = storageKey(t);
     const matches = (o: JsonObject): boolean =>
       (ns === undefined || !t.namespaced || str(meta(o).namespace) === ns) && ls.matches(o) && fs.matches(o);

@@ -174,7 +174,12 @@ test("PodDisruptionBudget, Lease and both Event kinds round-trip", async () => {
   const ev2 = await h.events.createNamespacedEvent({ namespace: "default", body: { metadata: { name: "e2" }, eventTime: new Date(), reportingController: "skein", reportingInstance: "a", action: "Create", reason: "Created", regarding: { kind: "NatsCluster", name: "x" }, type: "Normal" } });
   assert.equal(ev2.reason, "Created");
   const list = await h.core.listNamespacedEvent({ namespace: "default", fieldSelector: "involvedObject.kind=NatsCluster,involvedObject.name=x" });
-  assert.deepEqual(list.items.map((i) => i.metadata?.name), ["e1"]);
+  assert.deepEqual(list.items.map((i) => i.metadata?.name), ["e1", "e2"], "events.k8s.io events share storage with core events");
+  const e2core = list.items.find((i) => i.metadata?.name === "e2");
+  assert.equal(e2core?.involvedObject.kind, "NatsCluster");
+  assert.equal(e2core?.reportingComponent, "skein");
+  const v1 = await h.events.listNamespacedEvent({ namespace: "default", fieldSelector: "regarding.name=x" });
+  assert.deepEqual(v1.items.map((i) => `${i.metadata?.name}:${i.regarding?.kind}:${i.note ?? ""}`), ["e1:NatsCluster:m", "e2:NatsCluster:"]);
 });
 
 test("bad requests: kind, name and namespace mismatches", async () => {
