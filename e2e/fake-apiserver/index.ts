@@ -22,7 +22,7 @@ export interface FakeApiServer {
   writeCount(filter?: WriteFilter): number;
   writes(): WriteRecord[];
   resetWriteCounts(): void;
-  /** A stored object (a copy), by group and plural; undefined when absent. */
+  /** A stored object (a copy, in its storage shape), by group and plural; undefined when absent. */
   object(group: string, plural: string, namespace: string | undefined, name: string): JsonObject | undefined;
   objects(group: string, plural: string, namespace?: string): JsonObject[];
   /** The current global resourceVersion. */
@@ -92,14 +92,17 @@ export async function startFakeApiServer(opts: StartOptions = {}): Promise<FakeA
     latency: (ms) => { core.faults.delayMs = ms; },
     clear: () => core.faults.clear(),
   };
+  /** Where a group/resource is stored (events.k8s.io events live with core events, in the core shape). */
+  const keyOf = (group: string, plural: string): string =>
+    storageKey(core.registry.all().find((t) => t.group === group && t.plural === plural) ?? { group, plural });
   let stopped = false;
   return {
     url, kubeconfigPath, faults,
     writeCount: (f) => core.faults.count(f),
     writes: () => [...core.faults.writes],
     resetWriteCounts: () => core.faults.resetWrites(),
-    object: (group, plural, ns, name) => core.store.get(storageKey({ group, plural }), ns, name),
-    objects: (group, plural, ns) => core.store.list(storageKey({ group, plural }), ns),
+    object: (group, plural, ns, name) => core.store.get(keyOf(group, plural), ns, name),
+    objects: (group, plural, ns) => core.store.list(keyOf(group, plural), ns),
     resourceVersion: () => core.store.currentRv(),
     openWatches: () => core.watches.count(),
     load: async (path) => load(path),
