@@ -54,7 +54,7 @@ async function runLameDuck(kind: "skein" | "nats"): Promise<LdmRun> {
     server.kill("SIGUSR2");
     await server.waitFor(/Entering lame duck mode, stop accepting new clients/);
     const refused = await connectFails(port);
-    const exit = await server.exited;
+    const exit = await server.waitExit();
     await Promise.all(ncs.map((nc) => nc.closed()));
     return { lines: server.lines.map(bare), code: exit.code, sawLdm, closedAt, refused };
   } finally {

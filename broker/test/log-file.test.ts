@@ -60,7 +60,7 @@ test("log file: rotation past the size limit, reopen after rename, 0640, nothing
       c.kill("SIGUSR1");
       await waitForText(log, /File log re-opened/);
       c.kill("SIGINT");
-      assert.equal((await c.exited).code, 0, kind);
+      assert.equal((await c.waitExit()).code, 0, kind);
     } finally {
       await c.stop();
     }
@@ -93,7 +93,7 @@ test("-T=false drops the timestamp; the file is appended to", async () => {
   const c = Child.skein(["-a", "127.0.0.1", "-p", "-1", "-T=false", "-l", log]);
   await waitForText(log, /Server is ready/);
   c.kill("SIGINT");
-  await c.exited;
+  await c.waitExit();
   const lines = readFileSync(log, "utf8").trimEnd().split("\n");
   assert.equal(lines[0], "existing line");
   assert.equal(lines[1], `[${c.pid}] [INF] Starting nats-server`);
@@ -113,7 +113,7 @@ test("reload to a log_file: the notice on the old destination, then the file", a
     c.kill("SIGHUP");
     await waitForText(target, /Reloaded server configuration/);
     c.kill("SIGINT");
-    await c.exited;
+    await c.waitExit();
     const stderr = c.lines.map(bare);
     const notices = stderr.slice(stderr.indexOf("[INF] Server is ready") + 1);
     return { notices: notices.map((l) => l.replace(target, "TARGET")), file: readFileSync(target, "utf8").split("\n").map(bare) };

@@ -40,7 +40,7 @@ async function session(kind: Kind, target: string[], ready: () => boolean): Prom
     c.kill("SIGHUP");
     await new Promise((r) => setTimeout(r, 200));
     c.kill("SIGINT");
-    assert.equal((await c.exited).code, 0, `${kind}: ${c.lines.join("\n")}`);
+    assert.equal((await c.waitExit()).code, 0, `${kind}: ${c.lines.join("\n")}`);
   } finally {
     await c.stop();
   }

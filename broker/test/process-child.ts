@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { after } from "node:test";
 import { NATS_SERVER_BIN } from "./harness/servers.js";
 
 const BROKER_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -20,6 +21,13 @@ export const LINE_PREFIX = /^\[\d+\] (\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d\.\d{6} )?
 export function bare(line: string): string {
   return line.replace(LINE_PREFIX, "");
 }
+
+/** Every child still running when a test file ends is killed, so that a failed test cannot leave
+ * a server behind that keeps the test process alive. */
+const live = new Set<Child>();
+after(async () => {
+  await Promise.all([...live].map((c) => c.stop()));
+});
 
 export interface Exit {
   code: number | null;
@@ -52,9 +60,11 @@ export class Child {
     };
     take(this.proc.stdout);
     take(this.proc.stderr);
+    live.add(this);
     this.exited = new Promise((r) => {
       this.proc.on("exit", (code, signal) => {
         this.exit = { code, signal };
+        live.delete(this);
         // Let the pipes drain before reporting the exit.
         setTimeout(() => { r({ code, signal }); this.wake(); }, 50);
       });
@@ -114,6 +124,22 @@ export class Child {
     await this.waitFor(/Server is ready/, i);
     const m = /:(\d+)$/.exec(this.lines[i]!);
     return Number(m?.[1]);
+  }
+
+  /** Waits for the process to exit on its own; kills it and fails after the timeout. */
+  async waitExit(timeoutMs = 20_000): Promise<Exit> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.kill("SIGKILL");
+        reject(new Error(`process ${this.pid} did not exit within ${timeoutMs} ms:\n${this.lines.join("\n")}`));
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([this.exited, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Stops the process if it still runs and waits for it. */

@@ -34,7 +34,7 @@ describe("shutdown signals", () => {
         const c = start(kind, ["-a", "127.0.0.1", "-p", "-1"]);
         await c.ready();
         c.kill(sig);
-        const exit = await c.exited;
+        const exit = await c.waitExit();
         return { exit, lines: tail(c) };
       }));
       for (const r of runs) {
@@ -48,7 +48,7 @@ describe("shutdown signals", () => {
     const c = Child.skein(["-a", "127.0.0.1", "-p", "-1", "-D"]);
     await c.ready();
     c.kill("SIGINT");
-    await c.exited;
+    await c.waitExit();
     assert.ok(tail(c).includes(`[DBG] Trapped "interrupt" signal`));
   });
 });
@@ -63,14 +63,18 @@ describe("pid and ports files", () => {
       const port = await c.ready();
       const portsName = `${kind === "skein" ? "skein-server" : "nats-server"}_${c.pid}.ports`;
       // The ports file comes right after "Server is ready".
-      for (let i = 0; i < 100 && !existsSync(join(d, portsName)); i++) await new Promise((r) => setTimeout(r, 50));
+      let text = "";
+      for (let i = 0; i < 100 && !text.endsWith("}"); i++) {
+        if (existsSync(join(d, portsName))) text = readFileSync(join(d, portsName), "utf8");
+        if (!text.endsWith("}")) await new Promise((r) => setTimeout(r, 50));
+      }
       assert.equal(readFileSync(pidFile, "utf8"), String(c.pid), kind);
-      const ports = JSON.parse(readFileSync(join(d, portsName), "utf8")) as { nats: string[]; monitoring: string[] };
+      const ports = JSON.parse(text) as { nats: string[]; monitoring: string[] };
       assert.deepEqual(ports.nats, [`nats://127.0.0.1:${port}`], kind);
       assert.equal(ports.monitoring.length, 1, kind);
       assert.match(ports.monitoring[0]!, /^http:\/\/127\.0\.0\.1:\d+$/, kind);
       c.kill("SIGINT");
-      await c.exited;
+      await c.waitExit();
       assert.deepEqual(readdirSync(d), ["server.pid"], `${kind}: the ports file is removed, the pid file stays`);
     }
   });
@@ -78,7 +82,7 @@ describe("pid and ports files", () => {
   test("an unwritable pid file is fatal", async () => {
     for (const kind of KINDS) {
       const c = start(kind, ["-a", "127.0.0.1", "-p", "-1", "-P", join(dir, "missing", "x.pid")]);
-      const exit = await c.exited;
+      const exit = await c.waitExit();
       assert.equal(exit.code, 1, kind);
       assert.ok(c.lines.map(bare).includes(`[FTL] Could not write pidfile: open ${join(dir, "missing", "x.pid")}: no such file or directory`), kind);
     }
@@ -97,7 +101,7 @@ describe("--signal", () => {
     assert.deepEqual(cli("skein", ["-sl", `reopen=${pidFile}`]), { code: 0, out: "" });
     await c.waitFor(/File log re-open ignored, not a file logger/);
     assert.deepEqual(cli("skein", ["--signal", `quit=${pidFile}`]), { code: 0, out: "" });
-    assert.equal((await c.exited).code, 0);
+    assert.equal((await c.waitExit()).code, 0);
   });
 
   test("bad targets give nats-server's errors", () => {
