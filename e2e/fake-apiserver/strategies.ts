@@ -241,6 +241,31 @@ function validateBinding(o: JsonObject, old: JsonObject | undefined): FieldError
   return [];
 }
 
+/**
+ * metav1.Time is stored with second precision and metav1.MicroTime with microseconds, both in UTC, so a
+ * client that writes `new Date().toISOString()` reads back a different string, as from a real server.
+ */
+function normalizeTimes(kind: string, o: JsonObject, seconds: string[], micro: string[]): void {
+  const fix = (holder: unknown, key: string, precise: boolean): void => {
+    if (!isObject(holder) || holder[key] === undefined || holder[key] === null) return;
+    const v = holder[key];
+    const ms = typeof v === "string" ? Date.parse(v) : NaN;
+    if (Number.isNaN(ms)) {
+      throw badRequest(`${kind} in version "v1" cannot be handled as a ${kind}: parsing time ${JSON.stringify(String(v))} as "2006-01-02T15:04:05Z07:00": cannot parse ${JSON.stringify(String(v))} as "2006"`);
+    }
+    const iso = new Date(ms).toISOString();
+    holder[key] = precise ? iso.replace(/\.(\d{3})Z$/, ".$1000Z") : iso.replace(/\.\d{3}Z$/, "Z");
+  };
+  const at = (path: string, precise: boolean): void => {
+    const parts = path.split(".");
+    let cur: unknown = o;
+    for (const p of parts.slice(0, -1)) cur = isObject(cur) ? cur[p] : undefined;
+    fix(cur, parts[parts.length - 1] ?? "", precise);
+  };
+  for (const p of seconds) at(p, false);
+  for (const p of micro) at(p, true);
+}
+
 export function builtinHooks(): Map<string, KindHooks> {
   const h = new Map<string, KindHooks>();
   const key = (group: string, plural: string): string => storageKey({ group, plural });
@@ -272,6 +297,11 @@ export function builtinHooks(): Map<string, KindHooks> {
     prepareUpdate(o) { statefulSetDefaults(o); },
     validate: validateStatefulSet,
   });
+  const eventTimes = (o: JsonObject): void =>
+    normalizeTimes("Event", o, ["firstTimestamp", "lastTimestamp"], ["eventTime", "series.lastObservedTime"]);
+  h.set(key("", "events"), { prepareCreate: eventTimes, prepareUpdate: eventTimes });
+  const leaseTimes = (o: JsonObject): void => normalizeTimes("Lease", o, [], ["spec.acquireTime", "spec.renewTime"]);
+  h.set(key("coordination.k8s.io", "leases"), { prepareCreate: leaseTimes, prepareUpdate: leaseTimes });
   h.set(key("apps", "deployments"), {
     prepareCreate(o) { deploymentDefaults(o); o.status = {}; },
     prepareUpdate(o) { deploymentDefaults(o); },

@@ -218,3 +218,16 @@ test("pods on a node are deleted gracefully; unscheduled pods at once", async ()
   await h.core.deleteNamespacedPod({ name: "placed", namespace: "default", gracePeriodSeconds: 0 });
   assert.equal((await failure(() => h.core.readNamespacedPod({ name: "placed", namespace: "default" }))).code, 404);
 });
+
+test("times are stored as the API server stores them: seconds for Time, microseconds for MicroTime", async () => {
+  const when = new Date("2026-01-02T03:04:05.678Z");
+  const lease = await raw(h.srv, "POST", "/apis/coordination.k8s.io/v1/namespaces/default/leases",
+    { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: "times" }, spec: { holderIdentity: "a", renewTime: when.toISOString() } });
+  assert.equal((lease.json.spec as { renewTime: string }).renewTime, "2026-01-02T03:04:05.678000Z");
+  const ev = await raw(h.srv, "POST", "/api/v1/namespaces/default/events", { apiVersion: "v1", kind: "Event", metadata: { name: "times" },
+    involvedObject: { kind: "Pod", name: "p" }, lastTimestamp: when.toISOString(), eventTime: when.toISOString() });
+  assert.equal(ev.json.lastTimestamp, "2026-01-02T03:04:05Z");
+  assert.equal(ev.json.eventTime, "2026-01-02T03:04:05.678000Z");
+  const bad = await raw(h.srv, "POST", "/api/v1/namespaces/default/events", { apiVersion: "v1", kind: "Event", metadata: { name: "bad-time" }, lastTimestamp: "yesterday" });
+  assert.equal(bad.status, 400);
+});
