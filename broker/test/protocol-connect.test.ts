@@ -103,3 +103,23 @@ forBothServers("CONNECT with a field of the wrong type closes the connection wit
     await c.expectClosed();
   }
 });
+
+forBothServers("CONNECT asking for an account (or a new one) on a server without accounts is an 'Authorization Violation'", async ({ client }) => {
+  for (const json of ['{"verbose":false,"account":"A"}', '{"verbose":false,"new_account":true}', '{"verbose":false,"account":"$G"}']) {
+    const c = await client(null);
+    c.send(`CONNECT ${json}\r\n`);
+    await c.expectErr("Authorization Violation");
+    await c.expectClosed();
+  }
+  const empty = await client(null);
+  empty.send('CONNECT {"verbose":false,"account":""}\r\nPING\r\n');
+  await empty.expect("PONG\r\n");
+});
+
+forBothServers("CONNECT protocol given as a float closes the connection without -ERR", async ({ client }) => {
+  for (const p of ["1.0", "1e0"]) {
+    const c = await client(null);
+    c.send(`CONNECT {"verbose":false,"protocol":${p}}\r\n`);
+    await c.expectClosed();
+  }
+});

@@ -113,6 +113,16 @@ const SESSIONS: Record<string, string | string[]> = {
   "UNSUB max with junk": `${C}SUB a 1\r\nUNSUB 1 2x\r\nPUB a 0\r\n\r\nPING\r\n`,
   "HPUB sizes with leading zeros": `${CH}SUB a 1\r\nHPUB a 012 014\r\nNATS/1.0\r\n\r\nhi\r\nPING\r\n`,
   "HPUB header size of 10 digits": `${CH}HPUB a 1234567890 12\r\n`,
+  // CONNECT fields for features this server has not configured.
+  "CONNECT tls_required on a plain server": 'CONNECT {"verbose":false,"tls_required":true}\r\nPING\r\n',
+  "CONNECT jwt without operator mode": 'CONNECT {"verbose":false,"jwt":"eyJ0eXAiOiJKV1QifQ.e30.sig","sig":"abc"}\r\nPING\r\n',
+  "CONNECT nkey without nkeys": 'CONNECT {"verbose":false,"nkey":"UDXU4RCSJNZOIQHZNWXHXORDPRTGNJAHAHFRGZNEEJCPQTT2M7NLCNF4","sig":"x"}\r\nPING\r\n',
+  "CONNECT account fields": 'CONNECT {"verbose":false,"account":"A","new_account":true}\r\nPING\r\n',
+  "CONNECT headers with protocol 0": 'CONNECT {"verbose":false,"headers":true,"protocol":0}\r\nSUB a 1\r\nHPUB a 12 12\r\nNATS/1.0\r\n\r\n\r\nPING\r\n',
+  "CONNECT huge protocol": 'CONNECT {"verbose":false,"protocol":99999999999}\r\n',
+  "CONNECT float protocol": 'CONNECT {"verbose":false,"protocol":1.0}\r\n',
+  "CONNECT empty object with blanks": "CONNECT {   }\r\nPING\r\n",
+  "CONNECT nested unknown object": 'CONNECT {"verbose":false,"opts":{"a":{"b":[true,false,null]}}}\r\nPING\r\n',
 };
 
 interface Variant {
@@ -162,6 +172,9 @@ const VARIANTS: Variant[] = [
       "CONNECT then CONNECT wrong": 'CONNECT {"verbose":false,"user":"u","pass":"p"}\r\nCONNECT {"user":"u","pass":"x"}\r\nPING\r\n',
       "CONNECT then CONNECT without creds": 'CONNECT {"verbose":false,"user":"u","pass":"p"}\r\nCONNECT {}\r\nPING\r\n',
       "partial CONNECT line until the timeout": 'CONNECT {"user":"u"',
+      "CONNECT with a jwt instead": 'CONNECT {"jwt":"eyJ0eXAiOiJKV1QifQ.e30.sig","sig":"abc"}\r\n',
+      "CONNECT with an nkey instead": 'CONNECT {"nkey":"UDXU4RCSJNZOIQHZNWXHXORDPRTGNJAHAHFRGZNEEJCPQTT2M7NLCNF4","sig":"x"}\r\n',
+      "CONNECT right, wrong-typed extra field": 'CONNECT {"user":"u","pass":"p","echo":"yes"}\r\n',
     },
   },
   {
