@@ -123,6 +123,23 @@ const SESSIONS: Record<string, string | string[]> = {
   "CONNECT float protocol": 'CONNECT {"verbose":false,"protocol":1.0}\r\n',
   "CONNECT empty object with blanks": "CONNECT {   }\r\nPING\r\n",
   "CONNECT nested unknown object": 'CONNECT {"verbose":false,"opts":{"a":{"b":[true,false,null]}}}\r\nPING\r\n',
+  // JSON corners, decoded as Go's encoding/json does.
+  "CONNECT keys differing in case, last wins": 'CONNECT {"verbose":true,"VERBOSE":false}\r\nPING\r\n',
+  "CONNECT escaped key": 'CONNECT {"verb\\u006fse":false}\r\nPING\r\n',
+  "CONNECT trailing comma": 'CONNECT {"verbose":false,}\r\n',
+  "CONNECT leading zero number": 'CONNECT {"verbose":false,"protocol":01}\r\n',
+  "CONNECT negative zero protocol": 'CONNECT {"verbose":false,"protocol":-0}\r\nPING\r\n',
+  "CONNECT single quotes": "CONNECT {'verbose':false}\r\n",
+  "CONNECT unquoted key": "CONNECT {verbose:false}\r\n",
+  "CONNECT true uppercase": 'CONNECT {"verbose":TRUE}\r\n',
+  "CONNECT invalid escape in a string": 'CONNECT {"verbose":false,"name":"a\\x"}\r\n',
+  "CONNECT raw tab in a string": 'CONNECT {"verbose":false,"name":"a\tb"}\r\n',
+  "CONNECT high bytes in a string": 'CONNECT {"verbose":false,"name":"\u00ff\u00fe"}\r\nPING\r\n',
+  "CONNECT two objects": 'CONNECT {"verbose":false} {"pedantic":false}\r\n',
+  "CONNECT deep nesting": `CONNECT {"verbose":false,"x":${"[".repeat(200)}${"]".repeat(200)}}\r\nPING\r\n`,
+  "CONNECT name as object": 'CONNECT {"verbose":false,"name":{}}\r\n',
+  "CONNECT echo as string": 'CONNECT {"verbose":false,"echo":"false"}\r\n',
+  "CONNECT headers null": 'CONNECT {"verbose":false,"headers":null}\r\nPING\r\n',
 };
 
 interface Variant {
