@@ -152,6 +152,8 @@ async function main(argv: string[]): Promise<void> {
   try {
     cl = parseCommandLine(argv);
   } catch (e) {
+    // nats-server names a bad --signal command without the usage text.
+    if (e instanceof UsageError && e.message.startsWith("unknown signal ")) fail(`${programName()}: ${e.message}`);
     if (e instanceof UsageError) fail(`${e.message}\n${USAGE}`);
     throw e;
   }

@@ -1,6 +1,7 @@
 // SIGUSR2 lame duck on a skein-server child process, beside nats-server doing the same: the official
 // client gets the INFO with "ldm":true, new connections are refused, the clients are closed after the
-// grace period, spread out (at most a second apart), and the process exits 0 with nats-server's lines.
+// grace period, spread out (at most a second apart), SIGTERM meanwhile is ignored, and the process
+// exits 0 with nats-server's lines.
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import net from "node:net";
@@ -54,6 +55,8 @@ async function runLameDuck(kind: "skein" | "nats"): Promise<LdmRun> {
     server.kill("SIGUSR2");
     await server.waitFor(/Entering lame duck mode, stop accepting new clients/);
     const refused = await connectFails(port);
+    // As in nats-server, SIGTERM (what the kubelet sends after preStop) does not cut lame duck short.
+    server.kill("SIGTERM");
     const exit = await server.waitExit();
     await Promise.all(ncs.map((nc) => nc.closed()));
     return { lines: server.lines.map(bare), code: exit.code, sawLdm, closedAt, refused };

@@ -118,6 +118,9 @@ describe("--signal", () => {
       if (runs[1]) assert.deepEqual(runs[0], runs[1], args[0]);
     }
     assert.deepEqual(cli("skein", ["--signal", "reload=99999999"]), { code: 1, out: "PROG: no such process\n" });
+    const unknown = KINDS.map((k) => cli(k, ["--signal", "foo=1"]));
+    assert.deepEqual(unknown[0], { code: 1, out: `PROG: unknown signal "foo"\n` });
+    if (unknown[1]) assert.deepEqual(unknown[0], unknown[1]);
     assert.deepEqual(cli("skein", ["--signal", `reload=${badPid}`]), { code: 1, out: "PROG: invalid pid: abc\n\n" });
   });
 
