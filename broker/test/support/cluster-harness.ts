@@ -30,7 +30,7 @@ function newestSource(dir: string): number {
  * How to run skein: broker/dist/main.js (as `npm test` builds it first), or the sources through tsx
  * when the build is older than a source file, so a stale build never passes for the current code.
  */
-function skeinCommand(): string[] {
+export function skeinCommand(): string[] {
   const built = statSync(SKEIN_MAIN_JS, { throwIfNoEntry: false });
   if (built && built.mtimeMs >= newestSource(join(BROKER_DIR, "src"))) return [SKEIN_MAIN_JS];
   return ["--import", "tsx", SKEIN_MAIN_TS];
