@@ -131,3 +131,14 @@ forBothServers(
   },
   { server: { authTimeout: 300 } },
 );
+
+forBothServers(
+  "a CONNECT longer than max_control_line fails on the length, before the credentials are looked at",
+  async ({ client }) => {
+    const c = await client(null);
+    c.send(`CONNECT {"user":"alice","pass":"s3cret","name":"${"n".repeat(100)}"}\r\n`);
+    await c.expectErr("maximum control line exceeded");
+    await c.expectClosed();
+  },
+  { server: { ...USERPASS, maxControlLine: 64 } },
+);

@@ -192,6 +192,13 @@ const VARIANTS: Variant[] = [
       "CONNECT with a jwt instead": 'CONNECT {"jwt":"eyJ0eXAiOiJKV1QifQ.e30.sig","sig":"abc"}\r\n',
       "CONNECT with an nkey instead": 'CONNECT {"nkey":"UDXU4RCSJNZOIQHZNWXHXORDPRTGNJAHAHFRGZNEEJCPQTT2M7NLCNF4","sig":"x"}\r\n',
       "CONNECT right, wrong-typed extra field": 'CONNECT {"user":"u","pass":"p","echo":"yes"}\r\n',
+      "PUB over max_payload before CONNECT": "PUB a 2000000\r\n",
+      "long line without newline before CONNECT": `PUB ${"a".repeat(5000)}`,
+      "CONNECT over max_control_line": `CONNECT {"user":"u","pass":"p","name":"${"n".repeat(5000)}"}\r\n`,
+      "CONNECT wrong, verbose": 'CONNECT {"verbose":true,"user":"u","pass":"x"}\r\n',
+      "CONNECT right, no_responders without headers": 'CONNECT {"user":"u","pass":"p","no_responders":true}\r\n',
+      "CONNECT wrong, no_responders without headers": 'CONNECT {"user":"u","pass":"x","no_responders":true}\r\n',
+      "CONNECT wrong, protocol 2": 'CONNECT {"user":"u","pass":"x","protocol":2}\r\n',
     },
   },
   {
