@@ -12,7 +12,7 @@ export type ServerKind = "skein" | "nats-server";
 export const SERVER_KINDS: readonly ServerKind[] = ["nats-server", "skein"];
 
 export interface TestServerOptions {
-  port?: number; // fixed port (child processes only); default: a free one
+  port?: number; // a fixed port; default: a free one
   maxPayload?: number;
   maxControlLine?: number;
   maxConnections?: number;
