@@ -54,6 +54,8 @@ async function runLameDuck(kind: "skein" | "nats"): Promise<LdmRun> {
     });
     server.kill("SIGUSR2");
     await server.waitFor(/Entering lame duck mode, stop accepting new clients/);
+    // The log line comes just before the listener closes; the ldm INFO just after.
+    for (let i = 0; i < 200 && !sawLdm.every(Boolean); i++) await new Promise((r) => setTimeout(r, 25));
     const refused = await connectFails(port);
     // As in nats-server, SIGTERM (what the kubelet sends after preStop) does not cut lame duck short.
     server.kill("SIGTERM");
