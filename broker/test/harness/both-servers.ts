@@ -31,7 +31,7 @@ export function forBothServers(
       const server = await startServer(kind, opts.server ?? {});
       const clients: RawClient[] = [];
       try {
-        await fn({
+        await withServerLog(server, () => fn({
           kind,
           server,
           client: async (connect) => {
@@ -44,11 +44,22 @@ export function forBothServers(
             }
             return c;
           },
-        });
+        }));
       } finally {
         for (const c of clients) c.close();
         await server.stop();
       }
     });
+  }
+}
+
+/** Runs fn; when it fails, adds the server's last log lines to the error message. */
+async function withServerLog(server: RunningServer, fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    const log = server.log().trim();
+    if (err instanceof Error && log !== "") err.message += `\n--- ${server.kind} log (last lines) ---\n${log}`;
+    throw err;
   }
 }

@@ -35,6 +35,8 @@ export interface RunningServer {
   port: number;
   url: string; // nats://host:port
   stop(): Promise<void>;
+  /** The last lines the server logged, for failure messages. */
+  log(): string;
 }
 
 const HOST = "127.0.0.1";
@@ -83,7 +85,41 @@ interface SkeinServerInstance {
   shutdown(): Promise<void>;
   readonly port: number;
 }
-type SkeinServerCtor = new (opts: Record<string, unknown>) => SkeinServerInstance;
+type SkeinServerCtor = new (opts: Record<string, unknown>, log: QuietLog) => SkeinServerInstance;
+
+/** A logger for the in-process server that keeps its last lines instead of printing them. */
+class QuietLog {
+  private lines: string[] = [];
+  private keep(level: string, msg: string): void {
+    this.lines.push(`[${level}] ${msg}`);
+    if (this.lines.length > 200) this.lines.splice(0, 100);
+  }
+  fatal(msg: string): void {
+    this.keep("FTL", msg);
+  }
+  error(msg: string): void {
+    this.keep("ERR", msg);
+  }
+  warn(msg: string): void {
+    this.keep("WRN", msg);
+  }
+  notice(msg: string): void {
+    this.keep("INF", msg);
+  }
+  info(msg: string): void {
+    this.keep("INF", msg);
+  }
+  debug(msg: string): void {
+    this.keep("DBG", msg);
+  }
+  trace(msg: string): void {
+    this.keep("TRC", msg);
+  }
+  close(): void {}
+  text(): string {
+    return this.lines.slice(-40).join("\n");
+  }
+}
 
 async function loadSkein(): Promise<{ Server: SkeinServerCtor; defaults: Record<string, unknown> }> {
   // Loaded by path so that this harness type-checks before broker/src/server.ts exists.
@@ -121,7 +157,8 @@ function skeinOverrides(opts: TestServerOptions): Record<string, unknown> {
 
 async function startSkeinInProcess(opts: TestServerOptions): Promise<RunningServer> {
   const { Server, defaults } = await loadSkein();
-  const server = new Server({ ...defaults, ...skeinOverrides(opts) });
+  const log = new QuietLog();
+  const server = new Server({ ...defaults, ...skeinOverrides(opts) }, log);
   await server.start();
   const port = server.port;
   return {
@@ -130,6 +167,7 @@ async function startSkeinInProcess(opts: TestServerOptions): Promise<RunningServ
     port,
     url: `nats://${HOST}:${port}`,
     stop: () => server.shutdown(),
+    log: () => log.text(),
   };
 }
 
@@ -185,6 +223,7 @@ async function startNatsServer(opts: TestServerOptions): Promise<RunningServer> 
         await stopChild(child);
         cleanup();
       },
+      log,
     };
   } catch (err) {
     await stopChild(child);
@@ -244,6 +283,7 @@ export async function startChildServer(kind: ServerKind, opts: ChildServerOption
     port: opts.port,
     url: `nats://${HOST}:${opts.port}`,
     stop: () => stopChild(child),
+    log,
   };
 }
 
