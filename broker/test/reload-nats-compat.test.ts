@@ -2,7 +2,7 @@
 // lines (after the `[pid] time ` prefix): refusals of settings that cannot change, with the Go field
 // name and old/new values, the `Reloaded: ...` notices in nats-server's order, and config errors.
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { bare, Child, NATS_SERVER_BIN, tempDir } from "./process-child.js";
@@ -87,4 +87,33 @@ describe("config reload matches nats-server", { skip: NATS_SERVER_BIN ? false : 
       assert.deepEqual(skein.map(norm), nats.map(norm));
     });
   }
+});
+
+describe("reload of the process files matches nats-server", { skip: NATS_SERVER_BIN ? false : "nats-server is not installed" }, () => {
+  test("pid_file and ports_file_dir", async () => {
+    const runs = await Promise.all((["skein", "nats"] as const).map(async (kind) => {
+      const files = join(dir, `files-${kind}`);
+      mkdirSync(files);
+      const file = join(dir, `files-${kind}.conf`);
+      writeFileSync(file, configText(""));
+      const child = kind === "skein" ? Child.skein(["-c", file]) : Child.natsServer(["-c", file]);
+      try {
+        await child.ready();
+        const from = child.lines.length;
+        writeFileSync(file, configText(`pid_file: "${files}/new.pid"\nports_file_dir: "${files}"`));
+        child.kill("SIGHUP");
+        const end = await child.waitFor(/Reloaded server configuration|Failed to reload/, from);
+        const portsFile = `${kind === "skein" ? "skein" : "nats"}-server_${child.pid}.ports`;
+        assert.equal(readFileSync(join(files, "new.pid"), "utf8"), String(child.pid), kind);
+        assert.ok(existsSync(join(files, portsFile)), `${kind}: ports file written`);
+        return child.lines.slice(from, end + 1).map((l) => bare(l)
+          .split(files).join("DIR")
+          .replace(/(skein|nats)-server_\d+\.ports/g, "PROGRAM_PID.ports"));
+      } finally {
+        await child.stop();
+      }
+    }));
+    assert.deepEqual(runs[0], runs[1]);
+    assert.ok(runs[0]!.includes("[INF] Reloaded: pid_file = DIR/new.pid"));
+  });
 });
