@@ -242,7 +242,7 @@ async function waitForPortsFile(dir: string, child: ChildProcess, log: () => str
       const m = /nats:\/\/[^"]*:(\d+)/.exec(text);
       if (m?.[1]) return Number(m[1]);
     }
-    await sleep(20);
+    await sleep(5);
   }
   throw new Error(`nats-server wrote no ports file within 10 s: ${log()}`);
 }
@@ -352,7 +352,7 @@ async function waitForListening(host: string, port: number, child: ChildProcess,
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}) before listening: ${log()}`);
     if (await canConnect(host, port)) return;
-    await sleep(25);
+    await sleep(5);
   }
   throw new Error(`server did not listen on ${host}:${port} within 15 s: ${log()}`);
 }
