@@ -8,6 +8,7 @@
 
 import { closeSync, fstatSync, openSync, renameSync, writeSync } from "node:fs";
 import winston from "winston";
+import { goPathError } from "./process-files.js";
 import { LocalSyslog, LogSetupError, RemoteSyslog, type Level, type SyslogSink } from "./syslog.js";
 
 export { LogSetupError, type Level } from "./syslog.js";
@@ -121,7 +122,7 @@ export class FileTransport extends Transport {
     try {
       return openSync(path, "a", 0o640);
     } catch (e) {
-      throw new LogSetupError(`error opening file: ${(e as Error).message}`);
+      throw new LogSetupError(`error opening file: ${goPathError("open", path, e)}`);
     }
   }
 

@@ -12,7 +12,7 @@ import { loadConfigFile, mergeOptions, validateOptions } from "./config/load.js"
 import { ConfigError } from "./config/values.js";
 import { defaultOptions, type ServerOptions } from "./options.js";
 import { PROTOCOL_VERSION, SKEIN_VERSION } from "./info.js";
-import { Server } from "./server.js";
+import { hostPort, Server } from "./server.js";
 import { createLogger, goLogLine, logOptionsOf, LogSetupError, type ServerLogger } from "./log.js";
 import { LameDuck } from "./lame-duck.js";
 import { reloadConfig } from "./reload.js";
@@ -56,6 +56,16 @@ function openLogger(opts: ServerOptions): ServerLogger {
     if (e instanceof LogSetupError) fatalLogSetup(e.message);
     throw e;
   }
+}
+
+/** A failed listen as Go words it: `listen tcp 127.0.0.1:4222: bind: address already in use`. */
+function goListenError(o: ServerOptions, e: unknown): string {
+  const reasons: Record<string, string> = {
+    EADDRINUSE: "address already in use", EACCES: "permission denied", EADDRNOTAVAIL: "cannot assign requested address",
+  };
+  const code = (e as NodeJS.ErrnoException).code ?? "";
+  const reason = reasons[code];
+  return reason ? `listen tcp ${hostPort(o.host, o.port)}: bind: ${reason}` : (e as Error).message;
 }
 
 /** Writes the ports file (client and monitoring URLs), logging a failure as nats-server does. */
@@ -140,7 +150,7 @@ async function run(cl: CommandLine): Promise<void> {
   try {
     await server.start();
   } catch (e) {
-    log.fatal(`Error listening on port: ${opts.host}:${opts.port}, "${(e as Error).message}"`);
+    log.fatal(`Error listening on port: ${hostPort(opts.host, opts.port)}, "${goListenError(opts, e)}"`);
     await log.flush();
     process.exit(1);
   }

@@ -149,3 +149,26 @@ describe("--signal", () => {
     assert.match(r.stderr, /^skein-server: no skein-server processes running$/m);
   });
 });
+
+describe("startup failures", () => {
+  test("a port in use and an unopenable log file fail as in nats-server", async () => {
+    const blocker = Child.skein(["-a", "127.0.0.1", "-p", "-1"]);
+    try {
+      const port = await blocker.ready();
+      for (const kind of KINDS) {
+        const r = cli(kind, ["-a", "127.0.0.1", "-p", String(port)]);
+        assert.equal(r.code, 1, kind);
+        const last = bare(r.out.trimEnd().split("\n").at(-1)!);
+        assert.equal(last, `[FTL] Error listening on port: 127.0.0.1:${port}, "listen tcp 127.0.0.1:${port}: bind: address already in use"`, kind);
+      }
+    } finally {
+      await blocker.stop();
+    }
+    const missing = join(dir, "no", "such", "x.log");
+    for (const kind of KINDS) {
+      const r = cli(kind, ["-a", "127.0.0.1", "-p", "-1", "-l", missing]);
+      assert.equal(r.code, 1, kind);
+      assert.match(r.out, new RegExp(`^\\d{4}/\\d\\d/\\d\\d \\d\\d:\\d\\d:\\d\\d error opening file: open ${missing}: no such file or directory\\n$`), kind);
+    }
+  });
+});

@@ -16,10 +16,12 @@ export interface ConnectOptions {
   pass?: string;
   auth_token?: string;
   protocol?: number;
+  account?: string;
+  new_account?: boolean;
 }
 
-const BOOL = ["verbose", "pedantic", "tls_required", "echo", "headers", "no_responders"] as const;
-const STRING = ["name", "lang", "version", "user", "pass", "auth_token", "jwt", "nkey", "sig", "account", "new_account"] as const;
+const BOOL = ["verbose", "pedantic", "tls_required", "echo", "headers", "no_responders", "new_account"] as const;
+const STRING = ["name", "lang", "version", "user", "pass", "auth_token", "jwt", "nkey", "sig", "account"] as const;
 const INT = ["protocol"] as const;
 
 const FIELDS = new Map<string, { name: string; type: "boolean" | "string" | "int" }>();
@@ -41,8 +43,15 @@ export function decodeConnect(arg: string): ConnectOptions | null {
   for (const [key, value] of Object.entries(v as Record<string, unknown>)) {
     const f = FIELDS.get(key) ?? FIELDS.get(key.toLowerCase());
     if (f === undefined || value === null) continue;
-    if (f.type === "int" ? !Number.isInteger(value) : typeof value !== f.type) return null;
+    if (f.type === "int" ? !Number.isInteger(value) || !integerLiteral(arg, key) : typeof value !== f.type) return null;
     out[f.name] = value;
   }
   return out as ConnectOptions;
+}
+
+/** JSON turns 1.0 and 1e0 into the integer 1; Go's decoder refuses them for an int field. */
+function integerLiteral(arg: string, key: string): boolean {
+  const esc = key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const m = new RegExp(`"${esc}"\\s*:\\s*(-?[0-9][0-9.eE+-]*)`).exec(arg);
+  return m === null || /^-?[0-9]+$/.test(m[1]!);
 }

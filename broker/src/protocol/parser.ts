@@ -48,6 +48,8 @@ export class ClientParser {
   hdrSize = -1;
   /** The current op is HPUB (its arguments include the header size). */
   hpub = false;
+  /** Set before processPubArgs: the control line came whole but its payload will come later. */
+  payloadSplit = false;
 
   /** Set by the handler when the connection closes: parsing stops after the current op. */
   halted = false;
@@ -120,6 +122,9 @@ export class ClientParser {
           if (b !== S.LF && (i = scanToLF(buf, i, len)) === len) break;
           if (!this.endArg(buf, i)) return;
           if (!this.splitPubArgs(this.state === St.HPUB_ARG)) return;
+          // A whole control line whose payload is not all in this read: nats-server clones the
+          // arguments and processes them a second time (see payloadSplit).
+          this.payloadSplit = this.argBuf !== this.scratch && len - i - 1 < this.size + 2;
           this.h.processPubArgs();
           if (this.halted) return;
           // Fast path: the whole payload and its CRLF are in this chunk.
@@ -298,11 +303,16 @@ export class ClientParser {
     return true;
   }
 
+  /** The op being parsed is a CONNECT (its errors come before the auth check). */
+  get inConnect(): boolean {
+    return this.state === St.CONNECT_ARG;
+  }
+
   private overLimit(): void {
-    this.state = St.OP_START;
     this.halted = true;
     this.split = false;
     this.h.protocolError(ERR.MAX_CONTROL_LINE, ERR.MAX_CONTROL_LINE);
+    this.state = St.OP_START;
   }
 
   /** The control line ends at buf[i] (a LF): set argBuf to the line and split it into arguments. */

@@ -184,16 +184,17 @@ function addNode<T extends Subscribable>(node: Node<T>, psubs: T[], qmap: Map<st
 }
 
 function matchLevel<T extends Subscribable>(level: Level<T>, tokens: string[], i: number, psubs: T[], qmap: Map<string, T[]>): void {
+  // nats-server's order: '>' first, then the '*' branch, then the literal one; at the last token the
+  // literal node comes before the '*' node.
   const last = i === tokens.length - 1;
   if (level.fwc !== null) addNode(level.fwc, psubs, qmap);
-  if (level.pwc !== null) {
-    if (last) addNode(level.pwc, psubs, qmap);
-    else if (level.pwc.next !== null) matchLevel(level.pwc.next, tokens, i + 1, psubs, qmap);
-  }
+  if (level.pwc !== null && !last && level.pwc.next !== null) matchLevel(level.pwc.next, tokens, i + 1, psubs, qmap);
   const node = level.nodes.get(tokens[i]!);
-  if (node === undefined) return;
-  if (last) addNode(node, psubs, qmap);
-  else if (node.next !== null) matchLevel(node.next, tokens, i + 1, psubs, qmap);
+  if (node !== undefined) {
+    if (last) addNode(node, psubs, qmap);
+    else if (node.next !== null) matchLevel(node.next, tokens, i + 1, psubs, qmap);
+  }
+  if (level.pwc !== null && last) addNode(level.pwc, psubs, qmap);
 }
 
 function collect<T extends Subscribable>(level: Level<T>, out: T[]): void {
