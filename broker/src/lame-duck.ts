@@ -1,6 +1,7 @@
 // Lame-duck mode (SIGUSR2), as nats-server 2.9 runs it:
 // 1. log "Entering lame duck mode, stop accepting new clients" and close the client listener;
-// 2. with no client left, shut down at once; otherwise send every client an INFO with "ldm":true;
+// 2. with no client left, shut down at once; otherwise tell the routes, and send the clients that take
+//    async INFO an INFO with "ldm":true and the other nodes' URLs;
 // 3. wait lame_duck_grace_period, log "Closing existing clients";
 // 4. close the clients one by one, spread over (lame_duck_duration - grace period): the pause between
 //    two closes is a random value in [si/2, si), si = that time / number of clients, at most 1 s
@@ -45,7 +46,7 @@ export class LameDuck {
     const server = this.server;
     const log = server.log;
     log.info("Entering lame duck mode, stop accepting new clients");
-    await server.stopAccepting();
+    server.stopAccepting();
     if (this.hooks.stopping()) return;
     const clients = [...server.clients.values()].filter((c) => !c.closed);
     if (clients.length === 0) {
@@ -55,7 +56,7 @@ export class LameDuck {
     const o = server.opts;
     const grace = Math.abs(o.lameDuckGracePeriod);
     const { pauseMs, batch } = closePacing(o.lameDuckDuration, grace, clients.length);
-    server.sendInfoToClients({ ldm: true });
+    server.enterLameDuck();
     await delay(grace);
     if (this.hooks.stopping()) return;
     log.info("Closing existing clients");

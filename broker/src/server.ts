@@ -6,7 +6,9 @@ import type tls from "node:tls";
 import { Sublist } from "./subjects/sublist.js";
 import { Client } from "./client/client.js";
 import { MsgHeader } from "./client/msg-header.js";
-import { OUT_BUFFER_SIZE, type Outbound } from "./client/outbound.js";
+import { OUT_BUFFER_SIZE, type Outbound, type OutboundOwner } from "./client/outbound.js";
+import { Cluster } from "./cluster/cluster.js";
+import { routeSource } from "./cluster/route-source.js";
 import { Bytes } from "./client/copy.js";
 import { CloseReason, ERR } from "./protocol/protocol-text.js";
 import type { Subscription } from "./client/subscription.js";
@@ -29,7 +31,7 @@ export class Server {
 
   // The read batch being handled: who is publishing, and whom it wrote to.
   inBatch = false;
-  producer: Client | null = null;
+  producer: OutboundOwner | null = null;
   readonly pcd: Outbound[] = [];
 
   inMsgs = 0;
@@ -42,6 +44,12 @@ export class Server {
   /** Lines logged after the startup banner's ID line (main.ts: "Using configuration file: ..."). */
   readonly bannerNotes: string[] = [];
 
+  /** Routes to the other servers, when a cluster port or routes are configured. */
+  cluster: Cluster | null = null;
+  /** Set for good once lame duck mode starts. */
+  lameDuck = false;
+  /** Bumped whenever the connect_urls clients are told change. */
+  urlsGen = 0;
   /** The HTTP(S) monitor, when http_port or https_port is set. */
   monitor: Monitor | null = null;
 
@@ -113,8 +121,13 @@ export class Server {
     });
     this.listener = server;
     this.running = true;
-    this.info = this.buildInfo();
     this.log.info(`Listening for client connections on ${hostPort(o.host, this.port)}`);
+    if (o.cluster.port !== 0 || o.cluster.routes.length > 0) {
+      this.cluster = new Cluster(this);
+      await this.cluster.start();
+      if (this.monitor !== null) this.monitor.routeSource = routeSource(this.cluster);
+    }
+    this.info = this.buildInfo();
     this.log.info(`Server is ready`);
   }
 
@@ -135,6 +148,11 @@ export class Server {
       tls_verify: this.tlsContext !== null && o.tlsVerify ? true : undefined,
       max_payload: o.maxPayload,
     };
+    const cluster = this.cluster;
+    if (cluster !== null) {
+      info.cluster = cluster.name;
+      if (!o.cluster.noAdvertise && cluster.routes.size > 0) info.connect_urls = cluster.clientConnectUrls();
+    }
     return info;
   }
 
@@ -184,15 +202,16 @@ export class Server {
 
   addSubscription(sub: Subscription): void {
     this.sublist.insert(sub);
+    this.cluster?.localSubAdded(sub);
   }
 
   removeSubscription(sub: Subscription): void {
-    this.sublist.remove(sub);
+    if (this.sublist.remove(sub)) this.cluster?.localSubRemoved(sub);
     // A closing client drops its subscriptions first; the monitor keeps them for /connz?state=closed.
     if (sub.client.closed) this.monitor?.subscriptionClosing(sub);
   }
 
-  beginBatch(producer: Client): void {
+  beginBatch(producer: OutboundOwner): void {
     this.inBatch = true;
     this.producer = producer;
   }
@@ -223,17 +242,38 @@ export class Server {
     listener.close();
   }
 
-  /** Sends every client that has sent CONNECT an INFO with these fields added (lame duck's ldm);
-   * returns how many got it. */
-  sendInfoToClients(extra: Partial<ServerInfo>): number {
-    this.info = { ...this.info, ...extra };
-    let n = 0;
+  /** Lame duck: tells the routes, then sends the clients that take async INFO an INFO with
+   * `"ldm":true` and the other nodes' URLs only (this server leaves connect_urls for good). */
+  enterLameDuck(): void {
+    this.lameDuck = true;
+    this.cluster?.announce();
+    this.info = { ...this.buildInfo(), ldm: true };
+    this.sendAsyncInfo();
+    // Later updates (membership changes) do not repeat the flag, as in nats-server.
+    this.info = this.buildInfo();
+  }
+
+  /** Cluster membership or a peer's client URLs changed: clients that take unprompted INFO get the
+   * new connect_urls, as nats-server sends them. */
+  clusterChanged(): void {
+    const before = JSON.stringify(this.info.connect_urls);
+    this.info = this.buildInfo();
+    if (JSON.stringify(this.info.connect_urls) === before) return;
+    this.urlsGen++;
+    this.sendAsyncInfo();
+  }
+
+  /** The current INFO to one client. */
+  sendInfo(c: Client): void {
+    c.out.sendNow(clientInfoLine(this.info, c.cid, c.host));
+  }
+
+  /** The current INFO to every client that asked for async INFO (protocol 1) and has had its first
+   * PONG; the others get it after their first PING, if it changed since they connected. */
+  private sendAsyncInfo(): void {
     for (const c of this.clients.values()) {
-      if (c.closed || !c.connectReceived) continue;
-      c.out.sendNow(clientInfoLine(this.info, c.cid, c.host));
-      n++;
+      if (!c.closed && c.protocol >= 1 && c.firstPongSent) this.sendInfo(c);
     }
-    return n;
   }
 
   /** Stops accepting, closes every client and resolves when the listener is closed. */
@@ -243,6 +283,7 @@ export class Server {
     const listener = this.listener;
     const closed = listener ? new Promise<void>((r) => listener.close(() => r())) : Promise.resolve();
     for (const c of [...this.clients.values()]) c.close(CloseReason.SERVER_SHUTDOWN);
+    await this.cluster?.shutdown();
     await closed;
     await this.monitor?.stop();
     this.log.info("Server Exiting..");

@@ -9,6 +9,7 @@ import { RawClient } from "./harness/raw-client.js";
 import type { ServerKind } from "./harness/servers.js";
 import { Cluster, clusterSkipReason, waitFor, type ClusterOptions } from "./support/cluster-harness.js";
 import { forEachCluster } from "./support/cluster-matrix.js";
+import { infoClient, nextInfo, sortedUrls, urls } from "./support/cluster-info.js";
 
 const ROUTE_CONNECT = { verbose: false, pedantic: false, tls_required: false, name: "NFAKEROUTEPEER", headers: true };
 
@@ -110,29 +111,6 @@ forEachCluster("cluster: a node with another cluster name forms no route; the ot
   assert.equal((await c.routez(0)).num_routes, 1, "node 0 routes only to node 2");
 }, { mesh: false, clusterName: (i) => (i === 1 ? "other" : "skein-test") });
 
-/** A raw client that asked for async INFO (protocol 1), with its first INFO read. */
-async function infoClient(c: Cluster, i: number): Promise<RawClient> {
-  const r = await RawClient.connect(c.node(i).port);
-  r.label = `client on ${c.node(i).name}`;
-  r.send(`CONNECT ${JSON.stringify({ verbose: false, pedantic: false, protocol: 1 })}\r\n`);
-  assert.equal(await r.flush(), "");
-  return r;
-}
-
-function urls(c: Cluster, nodes: readonly number[]): string[] {
-  return nodes.map((i) => `127.0.0.1:${c.node(i).port}`).sort();
-}
-
-async function nextInfo(r: RawClient): Promise<Record<string, unknown>> {
-  const m = await r.expect(/^INFO (\{.*\}) \r\n/, 15_000);
-  return JSON.parse(m[1] ?? "{}") as Record<string, unknown>;
-}
-
-function sortedUrls(info: Record<string, unknown>): string[] {
-  const u = info["connect_urls"];
-  return Array.isArray(u) ? (u as string[]).slice().sort() : [];
-}
-
 forEachCluster("cluster: clients' INFO lists every node in connect_urls, and an unprompted INFO follows a join and a departure", async (c) => {
   await c.waitForMesh([0, 1]);
   const clients = [await infoClient(c, 0), await infoClient(c, 1)];
@@ -152,6 +130,27 @@ forEachCluster("cluster: clients' INFO lists every node in connect_urls, and an 
   }
 }, { mesh: false, startNow: (i) => i < 2 });
 
+forEachCluster("cluster: a client that has not sent its first PING when a node joins gets the new INFO right after its first PONG", async (c) => {
+  await c.waitForMesh([0, 1]);
+  const early = await RawClient.connect(c.node(0).port);
+  const old = await RawClient.connect(c.node(0).port);
+  try {
+    early.send(`CONNECT ${JSON.stringify({ verbose: false, pedantic: false, protocol: 1 })}\r\n`);
+    old.send(`CONNECT ${JSON.stringify({ verbose: false, pedantic: false, protocol: 0 })}\r\n`);
+    await c.start(2);
+    await c.waitForMesh();
+    early.send("PING\r\n");
+    await early.expect("PONG\r\n");
+    const info = await nextInfo(early);
+    assert.deepEqual(sortedUrls(info), urls(c, [0, 1, 2]), "INFO with the joined node, after the PONG");
+    assert.equal(await early.flush(), "", "and only once");
+    assert.equal((await old.flush()).replace(/PING\r\n/g, ""), "", "a protocol 0 client gets no INFO");
+  } finally {
+    early.close();
+    old.close();
+  }
+}, { mesh: false, startNow: (i) => i < 2 });
+
 forEachCluster("cluster: with no_advertise, clients get no connect_urls and no INFO when a node joins", async (c) => {
   await c.waitForMesh([0, 1]);
   const r = await infoClient(c, 0);
@@ -159,7 +158,7 @@ forEachCluster("cluster: with no_advertise, clients get no connect_urls and no I
     assert.equal(r.info["connect_urls"], undefined, "no connect_urls");
     await c.start(2);
     await c.waitForMesh();
-    assert.equal(await r.flush(), "", "no INFO before the PONG");
+    assert.equal((await r.flush()).replace(/PING\r\n/g, ""), "", "no INFO before the PONG");
     const late = await infoClient(c, 2);
     assert.equal(late.info["connect_urls"], undefined);
     late.close();

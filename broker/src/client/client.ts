@@ -9,6 +9,9 @@ import { isValidLiteralSubject, isValidSubject } from "../subjects/subject.js";
 import type { MatchResult } from "../subjects/sublist.js";
 import { Outbound } from "./outbound.js";
 import { Subscription } from "./subscription.js";
+import { deliverTo } from "./deliver.js";
+import type { MsgHeader } from "./msg-header.js";
+import { groupWeight, type RemoteSub } from "../cluster/cluster.js";
 import { isValidInfo } from "../protocol/info-check.js";
 import { decodeConnect } from "../protocol/connect.js";
 import { authenticate, type Credentials } from "./auth.js";
@@ -37,6 +40,12 @@ export class Client implements ClientOpHandler {
   version = "";
   user = "";
   connectReceived = false;
+  /** CONNECT protocol: 1 and up take unprompted INFO updates (cluster membership, lame duck). */
+  protocol = 0;
+  /** The first PONG after CONNECT went out: from then on the client gets unprompted INFO. */
+  firstPongSent = false;
+  /** The server's connect_urls generation when this client was created. */
+  readonly urlsGen: number;
   /** CONNECT credentials, kept to check the client again when auth is reloaded. */
   creds: Credentials = {};
   perms: Permissions | null = null;
@@ -72,6 +81,7 @@ export class Client implements ClientOpHandler {
     this.out = new Outbound(this, server);
     this.host = stripV4Mapped(socket.remoteAddress ?? "");
     this.port = socket.remotePort ?? 0;
+    this.urlsGen = server.urlsGen;
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("error", () => this.close(CloseReason.READ_ERROR));
     socket.on("end", () => this.close(CloseReason.CLIENT_CLOSED));
@@ -133,11 +143,18 @@ export class Client implements ClientOpHandler {
     if (o.lang !== undefined) this.lang = o.lang;
     if (o.version !== undefined) this.version = o.version;
     const proto = o.protocol ?? 0;
+    this.protocol = proto;
 
     // A later CONNECT keeps the credentials of an earlier one that it does not repeat.
     const prev = this.creds;
     this.creds = { user: o.user ?? prev.user, pass: o.pass ?? prev.pass, auth_token: o.auth_token ?? prev.auth_token };
     if (typeof this.creds.user === "string") this.user = this.creds.user;
+    // Skein serves the global account only; asking for another one fails as it does on a
+    // nats-server without accounts.
+    if ((o.account !== undefined && o.account !== "") || o.new_account === true) {
+      this.sendErr(ERR.AUTH_VIOLATION);
+      return this.close(CloseReason.AUTH_VIOLATION);
+    }
     if (!this.authorize()) return;
     if (this.authTimer !== null) {
       clearTimeout(this.authTimer);
@@ -180,6 +197,11 @@ export class Client implements ClientOpHandler {
   processPing(): void {
     if (!this.opAllowed()) return;
     this.out.queueProto(PROTO.PONG);
+    if (this.firstPongSent || !this.connectReceived) return;
+    this.firstPongSent = true;
+    // As nats-server: a client that takes async INFO and connected before the cluster's client URLs
+    // last changed gets the current INFO right after its first PONG.
+    if (this.protocol >= 1 && this.server.urlsGen !== this.urlsGen) this.server.sendInfo(this);
   }
 
   processPong(): void {
@@ -239,18 +261,19 @@ export class Client implements ClientOpHandler {
     if (!this.opAllowed()) return;
     const p = this.parser;
     const server = this.server;
+    if (p.hdrSize >= 0 && !this.headers) {
+      // nats-server refuses headers from a client that did not announce them, and closes.
+      return this.close(CloseReason.PROTOCOL_VIOLATION);
+    }
     if (p.size > server.opts.maxPayload) {
       this.sendErr(ERR.MAX_PAYLOAD);
       server.log.error(`${this.tag()} - Maximum Payload Violation`);
       return this.close(CloseReason.MAX_PAYLOAD);
     }
-    if (p.hdrSize >= 0 && !this.headers) {
-      // nats-server refuses headers from a client that did not announce them, and closes.
-      return this.close(CloseReason.PROTOCOL_VIOLATION);
-    }
-    if (this.pedantic) {
-      const s = p.arg(0);
-      if (!isValidLiteralSubject(s)) this.sendErr(ERR.INVALID_PUB_SUBJECT);
+    if (this.pedantic && !isValidLiteralSubject(p.arg(0))) {
+      this.sendErr(ERR.INVALID_PUB_SUBJECT);
+      // nats-server checks a second time when it keeps the arguments for a payload still to come.
+      if (p.payloadSplit) this.sendErr(ERR.INVALID_PUB_SUBJECT);
     }
   }
 
@@ -284,46 +307,67 @@ export class Client implements ClientOpHandler {
     }
     const psubs = result.psubs;
     const qsubs = result.qsubs;
-    if (psubs.length === 0 && qsubs.length === 0) {
+    const subject = this.lastSubjStr;
+    const cluster = server.cluster;
+    const remote = cluster !== null && cluster.routes.size > 0 ? cluster.match(subject) : null;
+    if (psubs.length === 0 && qsubs.length === 0 && (remote === null || (remote.psubs.length === 0 && remote.qsubs.length === 0))) {
       if (this.noResponders && p.hasReply()) this.sendNoResponders();
       return;
     }
     const m = server.msg;
-    m.prepare(p, buf, start, end);
+    this.describe(m);
+    m.build(buf, start, end);
     let delivered = false;
     for (let k = 0; k < psubs.length; k++) {
-      if (this.deliver(psubs[k]!)) delivered = true;
+      if (deliverTo(psubs[k]!, m, subject, this)) delivered = true;
     }
+    // Queue groups: one member each, chosen as nats-server does, uniformly over the local members and
+    // the remote ones (a route's RS+ weight counts its members).
+    let handled: string[] | null = null;
+    if (remote !== null) cluster!.beginForward();
     for (let g = 0; g < qsubs.length; g++) {
       const members = qsubs[g]!;
       const n = members.length;
-      const first = n === 1 ? 0 : (Math.random() * n) | 0;
+      let first = n === 1 ? 0 : (Math.random() * n) | 0;
+      if (remote !== null && remote.qsubs.length > 0) {
+        const name = members[0]!.queue!;
+        const rg = remoteGroup(remote.qsubs, name);
+        (handled ??= []).push(name);
+        if (rg !== null) {
+          const x = Math.random() * (n + groupWeight(rg));
+          if (x >= n) {
+            cluster!.routeQueue(rg, name);
+            continue;
+          }
+          first = x | 0;
+        }
+      }
       for (let k = 0; k < n; k++) {
-        if (this.deliver(members[(first + k) % n]!)) {
+        if (deliverTo(members[(first + k) % n]!, m, subject, this)) {
           delivered = true;
           break;
         }
       }
     }
+    if (remote !== null && cluster!.forward(m, remote, handled)) delivered = true;
     if (!delivered && this.noResponders && p.hasReply()) this.sendNoResponders();
   }
 
-  private deliver(sub: Subscription): boolean {
-    const c = sub.client;
-    if ((c === this && !this.echo) || c.closed) return false;
-    const perms = c.perms;
-    if (perms !== null) {
-      if (perms.hasSubDeny && perms.deliveryDenied(this.lastSubjStr)) return false;
-      if (perms.response !== null && this.parser.hasReply()) perms.allowReply(this.parser.arg(1));
-    }
-    const n = ++sub.delivered;
-    if (sub.max > 0 && n >= sub.max) {
-      // At the limit the message still goes out; past it the subscription is already gone.
-      c.removeSub(sub);
-      if (n > sub.max) return false;
-    }
-    c.out.writeMsg(this.server.msg, sub);
-    return true;
+  /** Points the shared message description at this PUB's arguments. */
+  private describe(m: MsgHeader): void {
+    const p = this.parser;
+    const last = p.argc - 1;
+    m.argBuf = p.argBuf;
+    m.subjS = p.argStart[0]!;
+    m.subjE = p.argEnd[0]!;
+    const reply = p.hasReply();
+    m.replyS = reply ? p.argStart[1]! : -1;
+    m.replyE = reply ? p.argEnd[1]! : -1;
+    m.hdrS = p.hpub ? p.argStart[last - 1]! : -1;
+    m.hdrE = p.hpub ? p.argEnd[last - 1]! : -1;
+    m.sizeS = p.argStart[last]!;
+    m.sizeE = p.argEnd[last]!;
+    m.hdrSize = p.hdrSize;
   }
 
   private rememberSubject(a: Buffer, ss: number, se: number, subject: string, result: MatchResult<Subscription>): void {
@@ -358,7 +402,7 @@ export class Client implements ClientOpHandler {
 
   protocolError(sendErr: string | null, detail: string): void {
     // Before CONNECT on a server that requires auth, anything else is an auth violation first.
-    if (!this.opAllowed()) return;
+    if (!this.parser.inConnect && !this.opAllowed()) return;
     if (sendErr !== null) this.sendErr(sendErr);
     this.server.log.error(`${this.tag()} - Client parser ERROR: ${detail}`);
     this.close(sendErr === ERR.MAX_CONTROL_LINE ? CloseReason.MAX_CONTROL_LINE : CloseReason.PROTOCOL_VIOLATION);
@@ -416,6 +460,11 @@ export class Client implements ClientOpHandler {
   tag(): string {
     return `${this.host}:${this.port} - cid:${this.cid}`;
   }
+}
+
+function remoteGroup(groups: readonly (readonly RemoteSub[])[], name: string): readonly RemoteSub[] | null {
+  for (const g of groups) if (g[0]!.queue === name) return g;
+  return null;
 }
 
 function parseMax(s: string): number {

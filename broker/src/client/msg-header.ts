@@ -1,14 +1,29 @@
-// The MSG/HMSG line of the message being delivered, built once per PUB and shared by every
-// delivery: "MSG <subject> " before the sid, " [reply ]<size>\r\n" after it. The size bytes are
-// copied from the PUB line rather than formatted again.
+// The message being delivered, described once per PUB (or routed message) and shared by every
+// delivery. The caller sets the argument ranges (subject, reply, header and total size as byte
+// ranges of `argBuf`), then build() makes "MSG <subject> " (before the sid) and " [reply ]<size>\r\n"
+// (after it). Size bytes are copied from the incoming line rather than formatted again.
 
-import type { ClientParser } from "../protocol/parser.js";
 import { Bytes, put } from "./copy.js";
 
 const MSG = Buffer.from("MSG ");
 const HMSG = Buffer.from("HMSG ");
 
 export class MsgHeader {
+  // Set by the caller before build().
+  argBuf: Buffer = Buffer.alloc(0);
+  subjS = 0;
+  subjE = 0;
+  /** -1 when there is no reply. */
+  replyS = -1;
+  replyE = -1;
+  /** The header-size argument (-1 when absent) and the total-size argument. */
+  hdrS = -1;
+  hdrE = -1;
+  sizeS = 0;
+  sizeE = 0;
+  /** Header bytes at the start of the payload; -1 (or 0) for none. */
+  hdrSize = -1;
+
   pre = Bytes.alloc(512);
   preLen = 0;
   suf = Bytes.alloc(512);
@@ -17,57 +32,54 @@ export class MsgHeader {
   payload = new Bytes(Buffer.alloc(0));
   start = 0;
   end = 0;
-  /** Header bytes at the start of the payload; -1 for a plain PUB. */
-  hdrSize = -1;
   // The same message without headers, for subscribers that did not ask for them (built lazily).
   private plainBuilt = false;
   plainPre = Bytes.alloc(512);
   plainPreLen = 0;
   plainSuf = Bytes.alloc(512);
   plainSufLen = 0;
-  private parser: ClientParser | null = null;
 
-  prepare(p: ClientParser, payload: Buffer, start: number, end: number): void {
-    this.parser = p;
+  get hasReply(): boolean {
+    return this.replyS >= 0;
+  }
+
+  /** The reply subject (latin1), for the rare paths that need it as a string. */
+  reply(): string {
+    return this.argBuf.toString("latin1", this.replyS, this.replyE);
+  }
+
+  build(payload: Buffer, start: number, end: number): void {
     if (payload !== this.payload.buf) this.payload = new Bytes(payload);
     this.start = start;
     this.end = end;
-    // An HPUB with an empty header goes out as a plain MSG, as nats-server does.
-    const withHdr = p.hdrSize > 0;
-    this.hdrSize = withHdr ? p.hdrSize : -1;
+    // A header block of size 0 goes out as a plain MSG, as nats-server does.
+    const withHdr = this.hdrSize > 0;
+    if (!withHdr) this.hdrSize = -1;
     this.plainBuilt = false;
-    const a = p.argBuf;
-    const hasReply = p.hasReply();
-    // prefix
+    const a = this.argBuf;
     const verb = withHdr ? HMSG : MSG;
-    const subjLen = p.argEnd[0]! - p.argStart[0]!;
+    const subjLen = this.subjE - this.subjS;
     if (verb.length + subjLen + 1 > this.pre.buf.length) this.pre = Bytes.alloc((verb.length + subjLen + 1) * 2);
     const pb = this.pre.buf;
     let pos = put(pb, 0, verb, 0, verb.length);
-    pos = put(pb, pos, a, p.argStart[0]!, p.argEnd[0]!);
+    pos = put(pb, pos, a, this.subjS, this.subjE);
     pb[pos++] = 32;
     this.preLen = pos;
-    // suffix: " [reply ][hdr ]size\r\n"
-    const last = p.argc - 1;
-    const sufMax = 2 + (p.argEnd[last]! - p.argStart[1]!) + 4;
+    // " [reply ][hdr ]size\r\n"
+    const sufMax = 6 + (this.replyE - this.replyS) + (this.hdrE - this.hdrS) + (this.sizeE - this.sizeS);
     if (sufMax > this.suf.buf.length) this.suf = Bytes.alloc(sufMax * 2);
     const s = this.suf.buf;
     pos = 0;
     s[pos++] = 32;
-    let k = 1;
-    if (hasReply) {
-      pos = put(s, pos, a, p.argStart[1]!, p.argEnd[1]!);
+    if (this.replyS >= 0) {
+      pos = put(s, pos, a, this.replyS, this.replyE);
       s[pos++] = 32;
-      k = 2;
     }
-    if (p.hpub) {
-      if (withHdr) {
-        pos = put(s, pos, a, p.argStart[k]!, p.argEnd[k]!);
-        s[pos++] = 32;
-      }
-      k++;
+    if (withHdr) {
+      pos = put(s, pos, a, this.hdrS, this.hdrE);
+      s[pos++] = 32;
     }
-    pos = put(s, pos, a, p.argStart[k]!, p.argEnd[k]!);
+    pos = put(s, pos, a, this.sizeS, this.sizeE);
     s[pos++] = 13;
     s[pos++] = 10;
     this.sufLen = pos;
@@ -77,9 +89,8 @@ export class MsgHeader {
   buildPlain(): void {
     if (this.plainBuilt) return;
     this.plainBuilt = true;
-    const p = this.parser!;
-    const subject = p.arg(0);
-    const reply = p.hasReply() ? p.arg(1) + " " : "";
+    const subject = this.argBuf.toString("latin1", this.subjS, this.subjE);
+    const reply = this.replyS >= 0 ? this.reply() + " " : "";
     const size = this.end - this.start - this.hdrSize;
     const pre = `MSG ${subject} `;
     const suf = ` ${reply}${size}\r\n`;

@@ -4,7 +4,7 @@
 // than a few MB queued, the publisher feeding it is paused; past max_pending, or with no progress
 // for write_deadline, the connection is cut as a slow consumer.
 
-import type { Client } from "./client.js";
+import type { Socket } from "node:net";
 import type { Server } from "../server.js";
 import type { Subscription } from "./subscription.js";
 import type { MsgHeader } from "./msg-header.js";
@@ -19,6 +19,18 @@ const STALL_BYTES = 4 * 1024 * 1024;
 const STALL_MAX_MS = 100;
 const CRLF = Buffer.from("\r\n");
 
+/** A connection with an outbound side: a client or a route. */
+export interface OutboundOwner {
+  readonly socket: Socket;
+  readonly closed: boolean;
+  readonly headers: boolean;
+  readonly out: Outbound;
+  outMsgs: number;
+  outBytes: number;
+  tag(): string;
+  close(reason: string): void;
+}
+
 export class Outbound {
   buf: Bytes | null = null;
   pos = 0;
@@ -28,12 +40,12 @@ export class Outbound {
   private progressMark = -1;
   private deadlineTimer: NodeJS.Timeout | null = null;
   /** Producers paused because this connection is behind. */
-  private stalled: Client[] | null = null;
+  private stalled: OutboundOwner[] | null = null;
   /** When this connection is itself a paused producer. */
   private stallTimer: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly client: Client,
+    private readonly client: OutboundOwner,
     private readonly server: Server,
   ) {}
 
@@ -70,6 +82,35 @@ export class Outbound {
     pos += size;
     bb[pos++] = 13;
     bb[pos++] = 10;
+    this.pos = pos;
+    this.counted(size);
+  }
+
+  /** Queues a routed message: its RMSG/HMSG line, then the payload. */
+  writeRouted(line: Bytes, lineLen: number, m: MsgHeader): void {
+    const size = m.end - m.start;
+    const need = lineLen + size + 2;
+    let b = this.buf;
+    let pos = this.pos;
+    if (b === null || pos + need > b.buf.length) {
+      if (b !== null && pos > 0) this.flush();
+      if (need > OUT_BUFFER_SIZE) {
+        this.write(Buffer.from(line.buf.subarray(0, lineLen)));
+        this.write(m.payload.buf.subarray(m.start, m.end));
+        this.write(CRLF);
+        this.afterWrite();
+        this.counted(size);
+        return;
+      }
+      b = this.buf ??= this.server.acquireBuffer();
+      pos = this.pos;
+    }
+    copyBytes(b, pos, line, 0, lineLen);
+    pos += lineLen;
+    copyBytes(b, pos, m.payload, m.start, size);
+    pos += size;
+    b.buf[pos++] = 13;
+    b.buf[pos++] = 10;
     this.pos = pos;
     this.counted(size);
   }

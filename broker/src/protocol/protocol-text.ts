@@ -40,4 +40,8 @@ export const CloseReason = {
   MAX_CONTROL_LINE: "maximum control line exceeded",
   SERVER_SHUTDOWN: "Server Shutdown",
   TLS_HANDSHAKE: "TLS Handshake Failure",
+  WRONG_PORT: "Incorrect Port",
+  DUPLICATE_ROUTE: "Duplicate Route",
+  ROUTE_TO_SELF: "Duplicate Route",
+  CLUSTER_NAME_CONFLICT: "Cluster Name Conflict",
 } as const;

@@ -35,7 +35,12 @@ export function collect(nc: NatsConnection, subject: string, queue?: string): Co
       `${n} message(s) on ${subject}${queue ? ` (queue ${queue})` : ""}`,
       async () => (msgs.length >= n ? true : undefined),
       timeout,
-      () => `received ${msgs.length}: ${JSON.stringify(msgs.map((m) => m.string()))}`,
+      () => `received ${msgs.length}: ${JSON.stringify(msgs.slice(0, 20).map((m) => shorten(m.string())))}${msgs.length > 20 ? " ..." : ""}`,
     ),
   };
+}
+
+/** A payload short enough for a failure message. */
+function shorten(s: string): string {
+  return s.length > 80 ? `${s.slice(0, 80)}... (${s.length} chars)` : s;
 }

@@ -66,6 +66,8 @@ export interface ClusterOptions {
   connectRetries?: number;
   /** Extra top-level config lines for node i. */
   extra?: (i: number) => string;
+  /** Keep nats-server's system account ($SYS traffic over routes); off by default. */
+  systemAccount?: boolean;
   /** Start node i only when this returns true (others can be started later with `start(i)`). */
   startNow?: (i: number) => boolean;
 }
@@ -245,6 +247,18 @@ export class Cluster {
     return this.signal(i, "SIGKILL");
   }
 
+  /** Sends a signal to node i's process (SIGUSR2: lame duck, SIGHUP: reload) without waiting. */
+  raise(i: number, sig: NodeJS.Signals): void {
+    const child = this.state(i).child;
+    if (!child) throw new Error(`${this.state(i).name} is not running`);
+    child.kill(sig);
+  }
+
+  /** Waits until node i's process has exited by itself. */
+  async waitForExit(i: number, timeout = 15_000): Promise<void> {
+    await waitFor(`${this.state(i).name} to exit`, async () => (this.state(i).child ? undefined : true), timeout);
+  }
+
   /** SIGTERM, then SIGKILL after 5 s. */
   stopNode(i: number): Promise<void> {
     return this.signal(i, "SIGTERM");
@@ -372,7 +386,7 @@ function nodeConfig(i: number, name: string, ports: readonly { port: number; clu
     `http: "${HOST}:${p.httpPort}"`,
     // nats-server 2.9 otherwise runs a system account whose subscriptions and messages cross every
     // route, which would blur the per-route message counts the tests compare.
-    "no_system_account: true",
+    opts.systemAccount ? "" : "no_system_account: true",
     opts.extra?.(i) ?? "",
     `cluster {\n${cluster.join("\n")}\n}`,
     "",

@@ -1,0 +1,36 @@
+// Presents the cluster's routes to the monitor (/routez, /varz) in the shape it reads.
+
+import type { MonitoredRoute, RouteSource, RouteSub } from "../monitor/routez.js";
+import type { Cluster } from "./cluster.js";
+import type { Route } from "./route.js";
+
+function monitored(r: Route): MonitoredRoute {
+  return {
+    rid: r.rid,
+    remoteId: r.remoteId,
+    didSolicit: r.solicited,
+    isConfigured: r.explicit,
+    ip: r.host,
+    port: r.port,
+    start: r.start.getTime(),
+    lastActivity: r.lastActivity,
+    rtt: r.rtt,
+    pending: r.socket.writableLength + r.out.pos,
+    inMsgs: r.inMsgs,
+    outMsgs: r.outMsgs,
+    inBytes: r.inBytes,
+    outBytes: r.outBytes,
+    numSubs: r.subs.size,
+    *subs(): Iterable<RouteSub> {
+      for (const s of r.subs.values()) yield { subject: s.subject, queue: s.queue, sid: "", delivered: 0, max: 0 };
+    },
+  };
+}
+
+export function routeSource(cluster: Cluster): RouteSource {
+  return {
+    routes: () => [...cluster.routes.values()].map(monitored),
+    clusterPort: () => cluster.port,
+    connectUrls: () => (cluster.routes.size > 0 ? cluster.clientConnectUrls() : []),
+  };
+}

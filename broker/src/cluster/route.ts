@@ -1,0 +1,260 @@
+// One route connection to another server of the cluster: the handshake (CONNECT with credentials and
+// the cluster name, INFO with proto 2), remote interest (RS+/RS-), routed messages in both
+// directions, pings, and closing.
+
+import type { Socket } from "node:net";
+import { RouteParser, type RouteOpHandler } from "./route-parser.js";
+import { Outbound } from "../client/outbound.js";
+import { PROTO, CloseReason } from "../protocol/protocol-text.js";
+import { decodeConnect } from "../protocol/connect.js";
+import type { Cluster, RemoteSub } from "./cluster.js";
+import type { Server } from "../server.js";
+
+/** What a route learns from the other side's INFO. */
+export interface RouteInfo {
+  server_id: string;
+  server_name?: string;
+  cluster?: string;
+  host?: string;
+  port?: number;
+  ip?: string;
+  connect_urls?: string[];
+  ldm?: boolean;
+}
+
+export class Route implements RouteOpHandler {
+  readonly parser = new RouteParser(this);
+  readonly out: Outbound;
+  readonly start = new Date();
+  readonly host: string;
+  readonly port: number;
+  /** Remote interest learned from this route, by "subject" or "subject queue". */
+  readonly subs = new Map<string, RemoteSub>();
+  remoteId = "";
+  remoteName = "";
+  info: RouteInfo | null = null;
+  closed = false;
+  closeReason = "";
+  connectReceived = false;
+  headers = true;
+  inMsgs = 0;
+  inBytes = 0;
+  outMsgs = 0;
+  outBytes = 0;
+  pingsOut = 0;
+  lastActivity = Date.now();
+  rtt = 0;
+  /** Forwarding scratch for the message being routed (see Cluster.forward). */
+  fwd = false;
+  readonly fwdQueues: string[] = [];
+  private rttStart = 0;
+  private pingTimer: NodeJS.Timeout | null = null;
+  private authTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    readonly cluster: Cluster,
+    readonly socket: Socket,
+    readonly rid: number,
+    /** The URL this side dialled, or null for an accepted route. */
+    readonly url: URL | null,
+    /** Dialled because the config lists it (redialled for ever), or learned by gossip. */
+    readonly explicit: boolean,
+  ) {
+    this.out = new Outbound(this, cluster.server);
+    this.host = (socket.remoteAddress ?? "").replace(/^::ffff:/, "");
+    this.port = socket.remotePort ?? 0;
+    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    socket.on("error", () => this.close(CloseReason.READ_ERROR));
+    socket.on("end", () => this.close(CloseReason.CLIENT_CLOSED));
+    socket.on("close", () => this.close(CloseReason.CLIENT_CLOSED));
+    socket.on("drain", () => this.out.drained());
+  }
+
+  get server(): Server {
+    return this.cluster.server;
+  }
+
+  get solicited(): boolean {
+    return this.url !== null;
+  }
+
+  /** Sends this side's opening: CONNECT (when dialling), INFO, PING. */
+  begin(): void {
+    const o = this.server.opts;
+    if (this.url !== null) {
+      const c: Record<string, unknown> = {
+        echo: true, verbose: false, pedantic: false, tls_required: false, headers: true,
+        name: this.server.id, cluster: this.cluster.name, lnoc: true,
+      };
+      if (this.url.username !== "") {
+        c.user = decodeURIComponent(this.url.username);
+        c.pass = decodeURIComponent(this.url.password);
+      }
+      this.out.sendNow(`CONNECT ${JSON.stringify(c)}\r\n`);
+    } else if (o.cluster.username !== "") {
+      this.authTimer = setTimeout(() => {
+        if (this.connectReceived) return;
+        this.server.log.error(`${this.tag()} - Authentication Timeout`);
+        this.sendErr("Authentication Timeout");
+        this.close(CloseReason.AUTH_TIMEOUT);
+      }, o.cluster.authTimeout);
+    }
+    this.out.sendNow(this.cluster.infoLine());
+    this.out.sendNow(PROTO.PING);
+    if (o.pingInterval > 0) this.pingTimer = setInterval(() => this.processPingTimer(), o.pingInterval);
+  }
+
+  private onData(chunk: Buffer): void {
+    this.lastActivity = Date.now();
+    const server = this.server;
+    server.beginBatch(this);
+    this.parser.parse(chunk);
+    server.endBatch();
+  }
+
+  processRouteConnect(arg: string): void {
+    const o = decodeConnect(arg);
+    if (o === null) return this.protocolError(`invalid route CONNECT: ${arg.slice(0, 128)}`);
+    const raw = JSON.parse(arg) as Record<string, unknown>;
+    const co = this.server.opts.cluster;
+    if (co.username !== "" && (o.user !== co.username || o.pass !== co.password)) {
+      this.server.log.error(`${this.tag()} - authentication error`);
+      this.sendErr("Authorization Violation");
+      return this.close(CloseReason.AUTH_VIOLATION);
+    }
+    if (o.lang !== undefined && o.lang !== "") {
+      this.server.log.error(`${this.tag()} - attempted to connect to route port`);
+      this.sendErr("attempted to connect to route port");
+      return this.close(CloseReason.WRONG_PORT);
+    }
+    this.connectReceived = true;
+    if (this.authTimer !== null) clearTimeout(this.authTimer);
+    if (typeof raw.cluster === "string" && !this.cluster.nameMatches(raw.cluster)) return this.rejectName(raw.cluster);
+  }
+
+  processRouteInfo(arg: string): void {
+    let info: RouteInfo;
+    try {
+      info = JSON.parse(arg) as RouteInfo;
+    } catch {
+      return this.protocolError(`invalid route INFO: ${arg.slice(0, 128)}`);
+    }
+    if (typeof info?.server_id !== "string") return this.protocolError("route INFO without server_id");
+    if (this.remoteId === "") {
+      if (info.server_id === this.server.id) {
+        this.server.log.debug(`${this.tag()} - Detected route to self, ignoring`);
+        return this.close(CloseReason.ROUTE_TO_SELF);
+      }
+      if (!this.solicited && this.server.opts.cluster.username !== "" && !this.connectReceived) {
+        this.sendErr("Authorization Violation");
+        return this.close(CloseReason.AUTH_VIOLATION);
+      }
+      if (typeof info.cluster === "string" && !this.cluster.nameMatches(info.cluster)) return this.rejectName(info.cluster);
+      this.remoteId = info.server_id;
+      this.remoteName = info.server_name ?? info.server_id;
+      this.info = info;
+      this.cluster.register(this);
+      return;
+    }
+    if (info.server_id === this.remoteId) {
+      this.info = { ...this.info, ...info };
+      this.cluster.peerUpdated(this);
+    } else {
+      this.cluster.gossip(info, this);
+    }
+  }
+
+  private rejectName(remote: string): void {
+    const text = `Rejecting connection, cluster name "${remote}" does not match "${this.cluster.name}"`;
+    this.server.log.error(`${this.tag()} - ${text}`);
+    this.sendErr(text);
+    this.close(CloseReason.CLUSTER_NAME_CONFLICT);
+  }
+
+  processRemoteSub(add: boolean, args: string[]): void {
+    if (this.remoteId === "") return;
+    const [account, subject, queue, weight] = args;
+    if (account !== "$G" || subject === undefined) return; // other accounts ($SYS) are not ours
+    const q = queue ?? null;
+    const key = q === null ? subject : `${subject} ${q}`;
+    if (add) {
+      const w = weight !== undefined ? Number.parseInt(weight, 10) || 1 : 1;
+      const existing = this.subs.get(key);
+      if (existing !== undefined) existing.weight = w;
+      else {
+        const rs: RemoteSub = { subject, queue: q, route: this, weight: w };
+        this.subs.set(key, rs);
+        this.cluster.remote.insert(rs);
+      }
+    } else {
+      const rs = this.subs.get(key);
+      if (rs === undefined) return;
+      this.subs.delete(key);
+      this.cluster.remote.remove(rs);
+    }
+    this.server.log.trace(`${this.tag()} - <<- [${add ? "RS+" : "RS-"} ${args.join(" ")}]`);
+  }
+
+  processRoutedMsg(buf: Buffer, start: number, end: number): void {
+    const p = this.parser;
+    this.inMsgs++;
+    this.inBytes += end - start;
+    if (p.argEnd[0]! - p.argStart[0]! !== 2 || p.argBuf[p.argStart[0]!] !== 36 || p.argBuf[p.argStart[0]! + 1] !== 71) return; // not $G
+    this.cluster.deliverRouted(this, buf, start, end);
+  }
+
+  processPing(): void {
+    this.out.queueProto(PROTO.PONG);
+  }
+
+  processPong(): void {
+    this.pingsOut = 0;
+    if (this.rttStart !== 0) {
+      this.rtt = Date.now() - this.rttStart;
+      this.rttStart = 0;
+    }
+  }
+
+  processErr(text: string): void {
+    this.server.log.error(`${this.tag()} - Route Error ${text}`);
+    this.close(CloseReason.PARSE_ERROR);
+  }
+
+  protocolError(detail: string): void {
+    this.server.log.error(`${this.tag()} - Route parser ERROR: ${detail}`);
+    this.close(CloseReason.PROTOCOL_VIOLATION);
+  }
+
+  private processPingTimer(): void {
+    if (this.closed) return;
+    if (this.pingsOut + 1 > this.server.opts.pingMax) {
+      this.sendErr("Stale Connection");
+      this.server.log.debug(`${this.tag()} - Stale Route Connection - Closing`);
+      return this.close(CloseReason.STALE);
+    }
+    this.pingsOut++;
+    this.rttStart = Date.now();
+    this.out.sendNow(PROTO.PING);
+  }
+
+  sendErr(text: string): void {
+    this.out.sendNow(`-ERR '${text}'\r\n`);
+  }
+
+  close(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closeReason = reason;
+    this.parser.halted = true;
+    if (this.pingTimer !== null) clearInterval(this.pingTimer);
+    if (this.authTimer !== null) clearTimeout(this.authTimer);
+    for (const rs of this.subs.values()) this.cluster.remote.remove(rs);
+    this.subs.clear();
+    this.out.close(false);
+    this.cluster.unregister(this);
+  }
+
+  tag(): string {
+    return `${this.host}:${this.port} - rid:${this.rid}`;
+  }
+}
