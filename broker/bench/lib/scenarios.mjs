@@ -13,7 +13,18 @@ export const SCENARIOS = [
   { id: "pubsub1k", label: "1:1, 1 KiB", mode: "flow", pubs: 1, subs: 1, size: 1024, msgs: 600_000, quick: 100_000 },
   { id: "reqrep", label: "request-reply, 16 B", mode: "reqrep", pin: false, size: 16, msgs: 20_000, quick: 3_000 },
   { id: "pub2sub2", label: "2 pubs → 2 subs, 16 B", mode: "flow", pubs: 2, subs: 2, size: 16, msgs: 3_000_000, quick: 500_000 },
+  {
+    id: "mesh3", label: "3-node mesh, pub on A → sub on B, 16 B", mode: "flow", pubs: 1, subs: 1, size: 16,
+    msgs: 2_000_000, quick: 400_000, nodes: 3, pubNode: 0, subNode: 1, nodeArgs: meshArgs,
+  },
 ];
+
+/** Node i of a full mesh on 127.0.0.1: its route listener, and every other node as a route. */
+function meshArgs(_kind, i, { routePorts }) {
+  const url = (p) => `nats://127.0.0.1:${p}`;
+  const others = routePorts.filter((_, j) => j !== i).map(url);
+  return ["--cluster_name", "bench", "--cluster", url(routePorts[i]), "--routes", others.join(",")];
+}
 
 /** The id of the idle-connection memory measurement, selectable with --only. */
 export const IDLE_ID = "idle";

@@ -85,7 +85,7 @@ test("a server that cannot start is a harness failure with its log", { skip }, (
 test("bad flags exit 2 with a clear message", () => {
   const unknown = run(["--only", "pubsub,nope"]);
   assert.equal(unknown.code, 2);
-  assert.match(unknown.stderr, /unknown scenario "nope"; known: pub, pubsub, fanout4, queue4, pubsub1k, reqrep, pub2sub2, idle/);
+  assert.match(unknown.stderr, /unknown scenario "nope"; known: pub, pubsub, fanout4, queue4, pubsub1k, reqrep, pub2sub2, mesh3, idle/);
   const repeat = run(["--repeat", "0"]);
   assert.equal(repeat.code, 2);
   assert.match(repeat.stderr, /--repeat needs an integer >= 1, got "0"/);
