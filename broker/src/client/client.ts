@@ -4,7 +4,6 @@
 import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { ClientParser, type ClientOpHandler } from "../protocol/parser.js";
-import { bytesEqual } from "../protocol/bytes.js";
 import { isValidLiteralSubject, isValidSubject } from "../subjects/subject.js";
 import type { MatchResult } from "../subjects/sublist.js";
 import { Outbound } from "./outbound.js";
@@ -12,14 +11,13 @@ import { Subscription } from "./subscription.js";
 import { deliverTo } from "./deliver.js";
 import type { MsgHeader } from "./msg-header.js";
 import { groupWeight, type RemoteSub } from "../cluster/cluster.js";
+import { LastSubject } from "../subjects/last-subject.js";
 import { isValidInfo } from "../protocol/info-check.js";
 import { decodeConnect } from "../protocol/connect.js";
 import { authenticate, type Credentials } from "./auth.js";
 import type { Permissions } from "./permissions.js";
 import { ERR, PROTO, CloseReason } from "../protocol/protocol-text.js";
 import { stripV4Mapped, type Server } from "../server.js";
-
-const enum Copy { SMALL = 48 }
 
 export class Client implements ClientOpHandler {
   readonly parser: ClientParser;
@@ -64,12 +62,12 @@ export class Client implements ClientOpHandler {
   private pingTimer: NodeJS.Timeout | null = null;
 
   // One-entry cache of the last PUB subject: its bytes, string, match result and sublist generation.
-  private lastSubj = Buffer.allocUnsafe(64);
-  private lastSubjLen = -1;
-  private lastSubjStr = "";
-  private lastResult: MatchResult<Subscription> | null = null;
+  private readonly last = new LastSubject<MatchResult<Subscription>>();
+  /** The publish permission for the last subject. */
   private lastPubOk = true;
-  private lastGen = -1;
+  // The remote interest in the last subject, at the remote sublist's generation.
+  private lastRemote: MatchResult<RemoteSub> | null = null;
+  private lastRemoteGen = -1;
 
   constructor(
     readonly server: Server,
@@ -185,7 +183,7 @@ export class Client implements ClientOpHandler {
     }
     this.user = auth.user;
     this.perms = auth.permissions;
-    this.lastGen = -1;
+    this.last.gen = -1;
     return true;
   }
 
@@ -291,32 +289,46 @@ export class Client implements ClientOpHandler {
     // Look the subject up, skipping the string and the lookup when it repeats.
     const a = p.argBuf;
     const ss = p.argStart[0]!, se = p.argEnd[0]!;
+    const last = this.last;
     let result: MatchResult<Subscription>;
-    if (this.lastGen === server.sublist.genid && bytesEqual(a, ss, se, this.lastSubj, this.lastSubjLen)) {
-      result = this.lastResult!;
+    if (last.hit(a, ss, se, server.sublist.genid)) {
+      result = last.result!;
     } else {
       const subject = a.toString("latin1", ss, se);
       result = server.sublist.match(subject);
-      this.rememberSubject(a, ss, se, subject, result);
+      last.remember(a, ss, se, subject, result, server.sublist.genid);
+      this.lastPubOk = this.perms === null || this.perms.allowsPublish(subject);
+      this.lastRemoteGen = -1;
     }
+    const subject = last.str;
     // The permission decision is cached with the subject; a denied one may still be a response.
-    if (!this.lastPubOk && !this.perms!.canPublish(this.lastSubjStr)) {
-      this.sendErr(`Permissions Violation for Publish to "${this.lastSubjStr}"`);
-      server.log.error(`${this.tag()} - Publish Violation - ${this.user ? `User "${this.user}", ` : ""}Subject "${this.lastSubjStr}"`);
+    if (!this.lastPubOk && !this.perms!.canPublish(subject)) {
+      this.sendErr(`Permissions Violation for Publish to "${subject}"`);
+      server.log.error(`${this.tag()} - Publish Violation - ${this.user ? `User "${this.user}", ` : ""}Subject "${subject}"`);
       return;
     }
     const psubs = result.psubs;
     const qsubs = result.qsubs;
-    const subject = this.lastSubjStr;
     const cluster = server.cluster;
-    const remote = cluster !== null && cluster.routes.size > 0 ? cluster.match(subject) : null;
-    if (psubs.length === 0 && qsubs.length === 0 && (remote === null || (remote.psubs.length === 0 && remote.qsubs.length === 0))) {
+    let remote: MatchResult<RemoteSub> | null = null;
+    if (cluster !== null && cluster.routes.size > 0) {
+      const rs = cluster.remote;
+      if (this.lastRemoteGen !== rs.genid) {
+        this.lastRemote = rs.match(subject);
+        this.lastRemoteGen = rs.genid;
+      }
+      remote = this.lastRemote;
+    }
+    const local = psubs.length > 0 || qsubs.length > 0;
+    if (!local && (remote === null || (remote.psubs.length === 0 && remote.qsubs.length === 0))) {
       if (this.noResponders && p.hasReply()) this.sendNoResponders();
       return;
     }
     const m = server.msg;
     this.describe(m);
-    m.build(buf, start, end);
+    // The MSG line is needed only for local subscribers; routes get their own line.
+    if (local) m.build(buf, start, end);
+    else m.setPayload(buf, start, end);
     let delivered = false;
     for (let k = 0; k < psubs.length; k++) {
       if (deliverTo(psubs[k]!, m, subject, this)) delivered = true;
@@ -368,18 +380,6 @@ export class Client implements ClientOpHandler {
     m.sizeS = p.argStart[last]!;
     m.sizeE = p.argEnd[last]!;
     m.hdrSize = p.hdrSize;
-  }
-
-  private rememberSubject(a: Buffer, ss: number, se: number, subject: string, result: MatchResult<Subscription>): void {
-    const len = se - ss;
-    if (len > this.lastSubj.length) this.lastSubj = Buffer.allocUnsafe(len * 2);
-    if (len < Copy.SMALL) for (let k = 0; k < len; k++) this.lastSubj[k] = a[ss + k]!;
-    else a.copy(this.lastSubj, 0, ss, se);
-    this.lastSubjLen = len;
-    this.lastSubjStr = subject;
-    this.lastResult = result;
-    this.lastPubOk = this.perms === null || this.perms.allowsPublish(subject);
-    this.lastGen = this.server.sublist.genid;
   }
 
   private sendNoResponders(): void {

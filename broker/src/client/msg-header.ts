@@ -48,10 +48,15 @@ export class MsgHeader {
     return this.argBuf.toString("latin1", this.replyS, this.replyE);
   }
 
-  build(payload: Buffer, start: number, end: number): void {
+  /** Points at the payload only: enough for routes, which build their own line. */
+  setPayload(payload: Buffer, start: number, end: number): void {
     if (payload !== this.payload.buf) this.payload = new Bytes(payload);
     this.start = start;
     this.end = end;
+  }
+
+  build(payload: Buffer, start: number, end: number): void {
+    this.setPayload(payload, start, end);
     // A header block of size 0 goes out as a plain MSG, as nats-server does.
     const withHdr = this.hdrSize > 0;
     if (!withHdr) this.hdrSize = -1;

@@ -4,15 +4,21 @@
 
 import net from "node:net";
 import { networkInterfaces } from "node:os";
+import type tls from "node:tls";
 import { Sublist, type MatchResult, type Subscribable } from "../subjects/sublist.js";
-import { Route, type RouteInfo } from "./route.js";
+import { Route, socketTag, type RouteInfo } from "./route.js";
+import { acceptRouteTls, dialRouteTls, routeSecureContext } from "./route-tls.js";
 import { Bytes, put } from "../client/copy.js";
 import { deliverTo } from "../client/deliver.js";
 import { CloseReason } from "../protocol/protocol-text.js";
 import type { MsgHeader } from "../client/msg-header.js";
 import type { Subscription } from "../client/subscription.js";
 import { newServerId, PROTOCOL_VERSION } from "../info.js";
+import type { TlsConfig } from "../options.js";
 import { hostPort, type Server } from "../server.js";
+
+const RMSG_G = Buffer.from("RMSG $G ");
+const HMSG_G = Buffer.from("HMSG $G ");
 
 export interface RemoteSub extends Subscribable {
   readonly route: Route;
@@ -40,7 +46,11 @@ export class Cluster {
   private readonly timers = new Set<NodeJS.Timeout>();
   // Per-message scratch for forwarding.
   private readonly marked: Route[] = [];
+  private nMarked = 0;
   private line = Bytes.alloc(1024);
+  // The route TLS context, built for the cluster.tls options it was made from (rebuilt after a reload).
+  private tlsCtx: tls.SecureContext | null = null;
+  private tlsFor: TlsConfig | null = null;
 
   constructor(readonly server: Server) {
     const name = server.opts.cluster.name;
@@ -53,8 +63,20 @@ export class Cluster {
     return a !== null && typeof a === "object" ? a.port : this.server.opts.cluster.port;
   }
 
+  /** The route TLS settings and context, or null when routes are plaintext. */
+  private routeTls(): { tc: TlsConfig; ctx: tls.SecureContext } | null {
+    const tc = this.server.opts.cluster.tls;
+    if (tc === null) return null;
+    if (tc !== this.tlsFor || this.tlsCtx === null) {
+      this.tlsCtx = routeSecureContext(tc);
+      this.tlsFor = tc;
+    }
+    return { tc, ctx: this.tlsCtx };
+  }
+
   async start(): Promise<void> {
     const co = this.server.opts.cluster;
+    this.routeTls(); // unreadable certificates stop the start
     if (co.port !== 0) {
       const l = net.createServer({ noDelay: true }, (s) => this.accept(s));
       await new Promise<void>((resolve, reject) => {
@@ -88,6 +110,8 @@ export class Cluster {
       server_id: s.id, server_name: s.name, version: PROTOCOL_VERSION, proto: 2, go: `node${process.version}`,
       host: co.host || "0.0.0.0", port: this.port, headers: true,
       auth_required: co.username !== "" ? true : undefined,
+      tls_required: co.tls !== null ? true : undefined,
+      tls_verify: co.tls !== null ? true : undefined,
       max_payload: s.opts.maxPayload, cluster: this.name,
       connect_urls: co.noAdvertise ? undefined : this.ownClientUrls(),
       ip: co.advertise !== "" ? `nats-route://${co.advertise}/` : undefined,
@@ -126,9 +150,22 @@ export class Cluster {
       socket.destroy();
       return;
     }
-    const r = new Route(this, socket, this.nextRid++, null, false);
+    const rid = this.nextRid++;
+    const tag = socketTag(socket, rid);
+    this.server.log.info(`${tag} - Route connection created`);
+    const rt = this.routeTls();
+    if (rt === null) return this.attach(socket, rid, null, false);
+    // As nats-server: a TLS route starts with the handshake, and the accepting side demands a
+    // certificate signed by the cluster's CA.
+    acceptRouteTls(socket, rt.ctx, rt.tc.timeout, (secured) => {
+      if (this.stopped) secured.destroy();
+      else this.attach(secured, rid, null, false);
+    }, (why) => this.server.log.error(`${tag} - TLS route handshake ${why}`));
+  }
+
+  private attach(socket: net.Socket, rid: number, url: URL | null, explicit: boolean): void {
+    const r = new Route(this, socket, rid, url, explicit);
     this.handshaking.add(r);
-    this.server.log.info(`${r.tag()} - Route connection created`);
     r.begin();
   }
 
@@ -143,20 +180,29 @@ export class Cluster {
       return;
     }
     this.dialing.add(raw);
-    const socket = net.connect({ host: url.hostname.replace(/^\[|\]$/g, ""), port: Number(url.port) || 6222, noDelay: true });
+    const host = url.hostname.replace(/^\[|\]$/g, "");
+    const port = Number(url.port) || 6222;
+    const rt = this.routeTls();
+    const socket = rt === null ? net.connect({ host, port, noDelay: true }) : dialRouteTls(host, port, rt.ctx, rt.tc);
     const onError = (e: Error): void => {
       this.dialing.delete(raw);
-      this.server.log.debug(`Error trying to connect to route (attempt ${attempt + 1}): ${e.message}`);
+      const text = `Error trying to connect to route (attempt ${attempt + 1}): ${e.message}`;
+      // A TLS failure is a configuration problem worth an error line; a peer not up yet is not.
+      if (rt !== null && socket.connecting === false) this.server.log.error(text);
+      else this.server.log.debug(text);
       this.redial(raw, explicit, attempt + 1);
     };
     socket.once("error", onError);
-    socket.once("connect", () => {
+    socket.once(rt === null ? "connect" : "secureConnect", () => {
       socket.off("error", onError);
       this.dialing.delete(raw);
-      const r = new Route(this, socket, this.nextRid++, url, explicit);
-      this.handshaking.add(r);
-      this.server.log.info(`${r.tag()} - Route connection created`);
-      r.begin();
+      if (this.stopped) {
+        socket.destroy();
+        return;
+      }
+      const rid = this.nextRid++;
+      this.server.log.info(`${socketTag(socket, rid)} - Route connection created`);
+      this.attach(socket, rid, url, explicit);
     });
   }
 
@@ -276,28 +322,23 @@ export class Cluster {
     if (lines.length > 0) r.out.sendNow(lines.join(""));
   }
 
-  /** Remote interest in a subject. */
-  match(subject: string): MatchResult<RemoteSub> {
-    return this.remote.match(subject);
-  }
-
   /** Starts routing one message: nothing is marked yet. */
   beginForward(): void {
-    this.marked.length = 0;
+    this.nMarked = 0;
   }
 
   private mark(r: Route): void {
     if (r.fwd) return;
     r.fwd = true;
-    r.fwdQueues.length = 0;
-    this.marked.push(r);
+    r.fwdQueueCount = 0;
+    this.marked[this.nMarked++] = r;
   }
 
   /** Sends the message to one member of a remote queue group, chosen by the members' weights. */
   routeQueue(group: readonly RemoteSub[], name: string): void {
     const r = pickWeighted(group).route;
     this.mark(r);
-    r.fwdQueues.push(name);
+    r.fwdQueues[r.fwdQueueCount++] = name;
   }
 
   /**
@@ -312,15 +353,17 @@ export class Cluster {
       const name = group[0]!.queue!;
       if (handled === null || !handled.includes(name)) this.routeQueue(group, name);
     }
-    if (marked.length === 0) return false;
+    const n = this.nMarked;
+    if (n === 0) return false;
     let plainLen = -1;
-    for (const r of marked) {
+    for (let k = 0; k < n; k++) {
+      const r = marked[k]!;
       r.fwd = false;
-      if (r.fwdQueues.length === 0) {
-        if (plainLen < 0) plainLen = this.buildLine(m, null, this.line);
+      if (r.fwdQueueCount === 0) {
+        if (plainLen < 0) plainLen = this.buildLine(m, null, 0);
         r.out.writeRouted(this.line, plainLen, m);
       } else {
-        const len = this.buildLine(m, r.fwdQueues, this.line);
+        const len = this.buildLine(m, r.fwdQueues, r.fwdQueueCount);
         r.out.writeRouted(this.line, len, m);
         plainLen = -1; // the scratch line was overwritten
       }
@@ -328,23 +371,33 @@ export class Cluster {
     return true;
   }
 
-  /** "RMSG $G subject [reply | + reply q.. | | q..] [hdr] size\r\n" into `out`; returns its length. */
-  private buildLine(m: MsgHeader, queues: readonly string[] | null, out: Bytes): number {
+  /** "RMSG $G subject [reply | + reply q.. | | q..] [hdr] size\r\n" into the scratch line; returns its
+   * length. */
+  private buildLine(m: MsgHeader, queues: readonly string[] | null, nq: number): number {
     const a = m.argBuf;
     const withHdr = m.hdrSize > 0;
     let extra = 0;
-    if (queues !== null) for (const q of queues) extra += q.length + 1;
+    for (let k = 0; k < nq; k++) extra += queues![k]!.length + 1;
     const max = 16 + (m.subjE - m.subjS) + (m.replyE - m.replyS) + (m.hdrE - m.hdrS) + (m.sizeE - m.sizeS) + extra;
-    if (max > out.buf.length) this.line = out = Bytes.alloc(max * 2);
-    const b = out.buf;
-    let p = b.write(withHdr ? "HMSG $G " : "RMSG $G ", 0, "latin1");
+    if (max > this.line.buf.length) this.line = Bytes.alloc(max * 2);
+    const b = this.line.buf;
+    const verb = withHdr ? HMSG_G : RMSG_G;
+    let p = put(b, 0, verb, 0, verb.length);
     p = put(b, p, a, m.subjS, m.subjE);
-    if (queues !== null) {
+    if (nq > 0) {
       if (m.replyS >= 0) {
-        p += b.write(" + ", p, "latin1");
+        b[p++] = 32;
+        b[p++] = 43; // +
+        b[p++] = 32;
         p = put(b, p, a, m.replyS, m.replyE);
-      } else p += b.write(" |", p, "latin1");
-      for (const q of queues) p += b.write(` ${q}`, p, "latin1");
+      } else {
+        b[p++] = 32;
+        b[p++] = 124; // |
+      }
+      for (let k = 0; k < nq; k++) {
+        b[p++] = 32;
+        p += b.write(queues![k]!, p, "latin1");
+      }
     } else if (m.replyS >= 0) {
       b[p++] = 32;
       p = put(b, p, a, m.replyS, m.replyE);
@@ -364,14 +417,25 @@ export class Cluster {
   deliverRouted(r: Route, buf: Buffer, start: number, end: number): void {
     const p = r.parser;
     const server = this.server;
-    const subject = p.arg(1);
-    const result = server.sublist.match(subject);
+    const a = p.argBuf;
+    const ss = p.argStart[1]!, se = p.argEnd[1]!;
+    const last = r.last;
+    const gen = server.sublist.genid;
+    let result: MatchResult<Subscription>;
+    if (last.hit(a, ss, se, gen)) {
+      result = last.result!;
+    } else {
+      const s = a.toString("latin1", ss, se);
+      result = server.sublist.match(s);
+      last.remember(a, ss, se, s, result, gen);
+    }
+    const subject = last.str;
     const queues = p.queueCount;
     if (result.psubs.length === 0 && (result.qsubs.length === 0 || queues === 0)) return;
     const m = server.msg;
-    m.argBuf = p.argBuf;
-    m.subjS = p.argStart[1]!;
-    m.subjE = p.argEnd[1]!;
+    m.argBuf = a;
+    m.subjS = ss;
+    m.subjE = se;
     m.replyS = p.reply >= 0 ? p.argStart[p.reply]! : -1;
     m.replyE = p.reply >= 0 ? p.argEnd[p.reply]! : -1;
     m.hdrS = p.hdrArg >= 0 ? p.argStart[p.hdrArg]! : -1;

@@ -29,7 +29,6 @@ export class RouteParser {
   argEnd: Int32Array = new Int32Array(16);
   argc = 0;
   // Fields of the current RMSG/HMSG, as argument indexes (-1 when absent).
-  subject = 1;
   reply = -1;
   firstQueue = -1;
   queueCount = 0;
@@ -113,32 +112,34 @@ export class RouteParser {
   }
 
   private processLine(line: Buffer, s: number, e: number): boolean {
-    // The op is the first token, matched case-insensitively.
+    // The op is the first token, matched case-insensitively on its bytes.
     let p = s;
     while (p < e && !isSpace(line[p]!)) p++;
-    const op = line.toString("latin1", s, p).toUpperCase();
+    const n = p - s;
     while (p < e && isSpace(line[p]!)) p++;
-    switch (op) {
-      case "RMSG":
-      case "HMSG":
+    if (n === 4) {
+      if (opIs(line, s, RMSG) || opIs(line, s, HMSG)) {
         this.split(line, p, e);
-        return this.msgArgs(op === "HMSG");
-      case "RS+": case "RS-":
+        return this.msgArgs((line[s]! | 0x20) === 104);
+      }
+      if (opIs(line, s, PING)) { this.h.processPing(); return !this.halted; }
+      if (opIs(line, s, PONG)) { this.h.processPong(); return !this.halted; }
+      if (opIs(line, s, INFO)) { this.h.processRouteInfo(line.toString("utf8", p, e)); return !this.halted; }
+      if (opIs(line, s, ERR)) { this.h.processErr(line.toString("utf8", p, e)); return !this.halted; }
+    } else if (n === 3) {
+      if (opIs(line, s, RS_ADD) || opIs(line, s, RS_DEL)) {
         this.split(line, p, e);
-        this.h.processRemoteSub(op === "RS+", this.strings());
+        this.h.processRemoteSub(line[s + 2] === S.PLUS, this.strings());
         return !this.halted;
-      case "LS+": case "LS-": return true; // leafnode interest: tolerated and ignored
-      case "PING": this.h.processPing(); return !this.halted;
-      case "PONG": this.h.processPong(); return !this.halted;
-      case "CONNECT": this.h.processRouteConnect(line.toString("utf8", p, e)); return !this.halted;
-      case "INFO": this.h.processRouteInfo(line.toString("utf8", p, e)); return !this.halted;
-      case "+OK": return true;
-      case "-ERR": this.h.processErr(line.toString("utf8", p, e)); return !this.halted;
-      case "": return true;
-      default:
-        this.fail(`unknown route protocol operation ${JSON.stringify(op.slice(0, 16))}`);
-        return false;
+      }
+      if (opIs(line, s, LS_ADD) || opIs(line, s, LS_DEL) || opIs(line, s, OK)) return true; // leafnode interest, +OK: ignored
+    } else if (n === 7 && opIs(line, s, CONNECT)) {
+      this.h.processRouteConnect(line.toString("utf8", p, e));
+      return !this.halted;
+    } else if (n === 0) {
+      return true;
     }
+    return this.fail(`unknown route protocol operation ${JSON.stringify(line.toString("latin1", s, s + Math.min(n, 16)))}`);
   }
 
   private split(line: Buffer, p: number, e: number): void {
@@ -171,7 +172,6 @@ export class RouteParser {
     const n = this.argc;
     const sizes = hmsg ? 2 : 1;
     if (n < 2 + sizes) return this.fail("bad routed message arguments");
-    this.subject = 1;
     this.reply = -1;
     this.firstQueue = -1;
     this.queueCount = 0;
@@ -233,3 +233,16 @@ export class RouteParser {
 }
 
 const PIPE = 124;
+const word = (w: string): Buffer => Buffer.from(w.toLowerCase(), "latin1");
+const RMSG = word("RMSG"), HMSG = word("HMSG"), PING = word("PING"), PONG = word("PONG"), INFO = word("INFO");
+const ERR = word("-ERR"), OK = word("+OK"), RS_ADD = word("RS+"), RS_DEL = word("RS-"), LS_ADD = word("LS+");
+const LS_DEL = word("LS-"), CONNECT = word("CONNECT");
+
+/** True when the op at buf[s] is `w` (lower case), ignoring the case of letters. */
+function opIs(buf: Buffer, s: number, w: Buffer): boolean {
+  for (let k = 0; k < w.length; k++) {
+    const b = buf[s + k]!;
+    if ((b >= 65 && b <= 90 ? b | 0x20 : b) !== w[k]) return false;
+  }
+  return true;
+}

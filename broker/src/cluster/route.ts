@@ -9,6 +9,9 @@ import { PROTO, CloseReason } from "../protocol/protocol-text.js";
 import { decodeConnect } from "../protocol/connect.js";
 import type { Cluster, RemoteSub } from "./cluster.js";
 import type { Server } from "../server.js";
+import { LastSubject } from "../subjects/last-subject.js";
+import type { MatchResult } from "../subjects/sublist.js";
+import type { Subscription } from "../client/subscription.js";
 
 /** What a route learns from the other side's INFO. */
 export interface RouteInfo {
@@ -20,6 +23,11 @@ export interface RouteInfo {
   ip?: string;
   connect_urls?: string[];
   ldm?: boolean;
+}
+
+/** How the log names a route connection: its peer's address and the route id. */
+export function socketTag(socket: Socket, rid: number): string {
+  return `${(socket.remoteAddress ?? "").replace(/^::ffff:/, "")}:${socket.remotePort ?? 0} - rid:${rid}`;
 }
 
 export class Route implements RouteOpHandler {
@@ -47,6 +55,10 @@ export class Route implements RouteOpHandler {
   /** Forwarding scratch for the message being routed (see Cluster.forward). */
   fwd = false;
   readonly fwdQueues: string[] = [];
+  fwdQueueCount = 0;
+  /** The last routed subject and its local interest (see Cluster.deliverRouted). */
+  readonly last = new LastSubject<MatchResult<Subscription>>();
+  private readonly tagText: string;
   private rttStart = 0;
   private pingTimer: NodeJS.Timeout | null = null;
   private authTimer: NodeJS.Timeout | null = null;
@@ -63,6 +75,7 @@ export class Route implements RouteOpHandler {
     this.out = new Outbound(this, cluster.server);
     this.host = (socket.remoteAddress ?? "").replace(/^::ffff:/, "");
     this.port = socket.remotePort ?? 0;
+    this.tagText = socketTag(socket, rid);
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("error", () => this.close(CloseReason.READ_ERROR));
     socket.on("end", () => this.close(CloseReason.CLIENT_CLOSED));
@@ -83,7 +96,7 @@ export class Route implements RouteOpHandler {
     const o = this.server.opts;
     if (this.url !== null) {
       const c: Record<string, unknown> = {
-        echo: true, verbose: false, pedantic: false, tls_required: false, headers: true,
+        echo: true, verbose: false, pedantic: false, tls_required: o.cluster.tls !== null, headers: true,
         name: this.server.id, cluster: this.cluster.name, lnoc: true,
       };
       if (this.url.username !== "") {
@@ -255,6 +268,6 @@ export class Route implements RouteOpHandler {
   }
 
   tag(): string {
-    return `${this.host}:${this.port} - rid:${this.rid}`;
+    return this.tagText;
   }
 }
