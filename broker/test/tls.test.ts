@@ -4,51 +4,28 @@
 
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "@nats-io/transport-node";
+import { makeTestCerts, opensslSkipReason, type TestCerts } from "./harness/certs.js";
 import { RawClient } from "./harness/raw-client.js";
 import { SERVER_KINDS, skipReason } from "./harness/servers.js";
 import { startWithConfig } from "./support/config-server.js";
 
 const dir = mkdtempSync(join(tmpdir(), "skein-tls-"));
-const f = (n: string): string => join(dir, n);
-
-function openssl(...args: string[]): void {
-  execFileSync("openssl", args, { stdio: "pipe" });
-}
+let certs: TestCerts;
 
 before(() => {
-  openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", f("ca-key.pem"), "-out", f("ca.pem"),
-    "-subj", "/CN=skein-test-ca", "-days", "1");
-  for (const [name, cn, ext] of [
-    ["server", "localhost", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
-    ["client", "client", "extendedKeyUsage=clientAuth"],
-  ] as const) {
-    writeFileSync(f(`${name}.ext`), `${ext}\n`);
-    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f(`${name}-key.pem`), "-out", f(`${name}.csr`), "-subj", `/CN=${cn}`);
-    openssl("x509", "-req", "-in", f(`${name}.csr`), "-CA", f("ca.pem"), "-CAkey", f("ca-key.pem"), "-CAcreateserial",
-      "-out", f(`${name}.pem`), "-days", "1", "-extfile", f(`${name}.ext`));
-  }
+  if (opensslSkipReason === undefined) certs = makeTestCerts(dir);
 });
 
-const noOpenssl = (() => {
-  try {
-    execFileSync("openssl", ["version"], { stdio: "pipe" });
-    return undefined;
-  } catch {
-    return "openssl is not installed";
-  }
-})();
-
 function tlsConf(verify: boolean): string {
-  return `tls { cert_file: "${f("server.pem")}", key_file: "${f("server-key.pem")}", ca_file: "${f("ca.pem")}", verify: ${verify}, timeout: 0.5 }`;
+  return `tls { cert_file: "${certs.server}", key_file: "${certs.serverKey}", ca_file: "${certs.ca}", verify: ${verify}, timeout: 0.5 }`;
 }
 
 for (const kind of SERVER_KINDS) {
-  const skip = skipReason(kind) ?? noOpenssl ?? false;
+  const skip = skipReason(kind) ?? opensslSkipReason ?? false;
 
   test(`TLS: plaintext INFO says tls_required, then the official client works over TLS [${kind}]`, { skip, timeout: 30_000 }, async () => {
     const s = await startWithConfig(kind, tlsConf(false), dir);
@@ -57,7 +34,7 @@ for (const kind of SERVER_KINDS) {
       const info = JSON.parse((await raw.expect(/^INFO (.*) \r\n/))[1]!) as Record<string, unknown>;
       assert.equal(info["tls_required"], true);
       raw.close();
-      const nc = await connect({ servers: s.url, tls: { caFile: f("ca.pem") } });
+      const nc = await connect({ servers: s.url, tls: { caFile: certs.ca } });
       const sub = nc.subscribe("tls.test", { max: 1 });
       nc.publish("tls.test", "secret");
       for await (const m of sub) assert.equal(m.string(), "secret");
@@ -70,10 +47,10 @@ for (const kind of SERVER_KINDS) {
   test(`TLS verify: a client certificate signed by the CA is required [${kind}]`, { skip, timeout: 30_000 }, async () => {
     const s = await startWithConfig(kind, tlsConf(true), dir);
     try {
-      await assert.rejects(connect({ servers: s.url, tls: { caFile: f("ca.pem") }, reconnect: false }));
+      await assert.rejects(connect({ servers: s.url, tls: { caFile: certs.ca }, reconnect: false }));
       const nc = await connect({
         servers: s.url,
-        tls: { caFile: f("ca.pem"), certFile: f("client.pem"), keyFile: f("client-key.pem") },
+        tls: { caFile: certs.ca, certFile: certs.client, keyFile: certs.clientKey },
       });
       const r = nc.subscribe("v", { max: 1 });
       nc.publish("v", "ok");
