@@ -47,7 +47,11 @@ for (const kind of SERVER_KINDS) {
   test(`TLS verify: a client certificate signed by the CA is required [${kind}]`, { skip, timeout: 30_000 }, async () => {
     const s = await startWithConfig(kind, tlsConf(true), dir);
     try {
-      await assert.rejects(connect({ servers: s.url, tls: { caFile: certs.ca }, reconnect: false }));
+      await assert.rejects(connect({ servers: s.url, tls: { caFile: certs.ca }, reconnect: false }), "no certificate");
+      await assert.rejects(connect({
+        servers: s.url, reconnect: false,
+        tls: { caFile: certs.ca, certFile: certs.rogueClient, keyFile: certs.rogueClientKey },
+      }), "a certificate from another CA");
       const nc = await connect({
         servers: s.url,
         tls: { caFile: certs.ca, certFile: certs.client, keyFile: certs.clientKey },

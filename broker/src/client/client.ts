@@ -15,6 +15,7 @@ import { LastSubject } from "../subjects/last-subject.js";
 import { isValidInfo } from "../protocol/info-check.js";
 import { decodeConnect } from "../protocol/connect.js";
 import { authenticate, type Credentials } from "./auth.js";
+import { peerVerifyError } from "./tls.js";
 import type { Permissions } from "./permissions.js";
 import { ERR, PROTO, CloseReason } from "../protocol/protocol-text.js";
 import { stripV4Mapped, type Server } from "../server.js";
@@ -107,6 +108,12 @@ export class Client implements ClientOpHandler {
     sock.once("secure", () => {
       secured = true;
       clearTimeout(timer);
+      const refused = this.server.opts.tlsVerify ? peerVerifyError(sock) : null;
+      if (refused !== null) {
+        // As nats-server with verify: a certificate the CA did not sign ends the connection.
+        this.server.log.error(`${this.tag()} - TLS handshake error: ${refused}`);
+        this.close(CloseReason.TLS_HANDSHAKE);
+      }
     });
     sock.once("close", () => clearTimeout(timer));
     sock.prependOnceListener("error", (e: Error) => {

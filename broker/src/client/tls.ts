@@ -33,3 +33,30 @@ export function upgrade(raw: net.Socket, ctx: tls.SecureContext, o: ServerOption
     rejectUnauthorized: o.tlsVerify,
   });
 }
+
+/**
+ * Why the peer's certificate is not acceptable, or null when the CA verified it. A server-side
+ * TLSSocket made outside a tls.Server completes the handshake without checking the certificate a
+ * client presents (only tls.Server looks at the verification result), so the result is read here,
+ * as tls.Server reads it. Fails closed when the result cannot be read.
+ */
+export function peerVerifyError(sock: tls.TLSSocket): string | null {
+  if (Object.keys(sock.getPeerCertificate()).length === 0) return "tls: client didn't provide a certificate";
+  const handle = (sock as unknown as { _handle?: { verifyError?: () => Error | null } })._handle;
+  if (typeof handle?.verifyError !== "function") return "tls: client certificate could not be verified";
+  const err = handle.verifyError();
+  return err === null ? null : verifyFailure((err as Error & { code?: string }).code ?? err.message);
+}
+
+const UNKNOWN_AUTHORITY = new Set([
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "UNABLE_TO_GET_ISSUER_CERT", "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "SELF_SIGNED_CERT_IN_CHAIN", "DEPTH_ZERO_SELF_SIGNED_CERT", "CERT_SIGNATURE_FAILURE",
+]);
+
+/** A client certificate refused for an OpenSSL verify code, in the words of Go's TLS stack. */
+export function verifyFailure(code: string): string {
+  const why = UNKNOWN_AUTHORITY.has(code) ? "x509: certificate signed by unknown authority"
+    : code === "CERT_HAS_EXPIRED" || code === "CERT_NOT_YET_VALID" ? "x509: certificate has expired or is not yet valid"
+    : code;
+  return `tls: failed to verify client certificate: ${why}`;
+}

@@ -1,6 +1,6 @@
 // Certificates made at run time with openssl, for the TLS tests: a CA, a server certificate for
 // 127.0.0.1 and localhost (no extended key usage, so it also serves as a route's client
-// certificate), a client certificate, and a second CA that signed none of them.
+// certificate), a client certificate, and a second CA with a client certificate of its own.
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -11,8 +11,11 @@ export interface TestCerts {
   serverKey: string;
   client: string;
   clientKey: string;
-  /** A CA that signed neither certificate. */
+  /** A CA that signed neither certificate above. */
   otherCa: string;
+  /** A client certificate signed by otherCa. */
+  rogueClient: string;
+  rogueClientKey: string;
 }
 
 function openssl(...args: string[]): void {
@@ -36,17 +39,19 @@ export function makeTestCerts(dir: string): TestCerts {
     openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", f(`${ca}-key.pem`), "-out", f(`${ca}.pem`),
       "-subj", `/CN=skein-test-${ca}`, "-days", "1");
   }
-  for (const [name, cn, ext] of [
-    ["server", "localhost", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
-    ["client", "client", "extendedKeyUsage=clientAuth"],
+  for (const [name, cn, ext, ca] of [
+    ["server", "localhost", "subjectAltName=IP:127.0.0.1,DNS:localhost", "ca"],
+    ["client", "client", "extendedKeyUsage=clientAuth", "ca"],
+    ["rogue-client", "rogue", "extendedKeyUsage=clientAuth", "other-ca"],
   ] as const) {
     writeFileSync(f(`${name}.ext`), `${ext}\n`);
     openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f(`${name}-key.pem`), "-out", f(`${name}.csr`), "-subj", `/CN=${cn}`);
-    openssl("x509", "-req", "-in", f(`${name}.csr`), "-CA", f("ca.pem"), "-CAkey", f("ca-key.pem"), "-CAcreateserial",
+    openssl("x509", "-req", "-in", f(`${name}.csr`), "-CA", f(`${ca}.pem`), "-CAkey", f(`${ca}-key.pem`), "-CAcreateserial",
       "-out", f(`${name}.pem`), "-days", "1", "-extfile", f(`${name}.ext`));
   }
   return {
     ca: f("ca.pem"), server: f("server.pem"), serverKey: f("server-key.pem"),
     client: f("client.pem"), clientKey: f("client-key.pem"), otherCa: f("other-ca.pem"),
+    rogueClient: f("rogue-client.pem"), rogueClientKey: f("rogue-client-key.pem"),
   };
 }
