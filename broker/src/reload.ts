@@ -176,7 +176,14 @@ function diffOptions(o: ServerOptions, n: ServerOptions, ctx: ReloadContext): Ch
   fixed("logSizeLimit", "LogSizeLimit");
   logChange("syslog", "syslog");
   logChange("remoteSyslog", "remote_syslog");
-  if (!same(o.cluster.routes, n.cluster.routes)) out.push({ notice: "Reloaded: cluster routes" });
+  if (!same(o.cluster.routes, n.cluster.routes)) {
+    out.push({
+      apply: () => {
+        ctx.server.cluster?.reloadRoutes(o.cluster.routes, n.cluster.routes);
+        ctx.log.info("Reloaded: cluster routes");
+      },
+    });
+  }
   if (changed("tlsTimeout")) out.push({ notice: `Reloaded: tls timeout = ${secs(n.tlsTimeout)}` });
   if (tlsIdentity(o) !== tlsIdentity(n)) out.push({ notice: `Reloaded: tls = ${n.tls ? "enabled" : "disabled"}` });
   if (changed("writeDeadline")) out.push({ notice: `Reloaded: write_deadline = ${dur(n.writeDeadline)}` });

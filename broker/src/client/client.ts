@@ -334,7 +334,7 @@ export class Client implements ClientOpHandler {
     const m = server.msg;
     this.describe(m);
     // The MSG line is needed only for local subscribers; routes get their own line.
-    if (local) m.build(buf, start, end);
+    if (local) m.build(buf, start, end, subject);
     else m.setPayload(buf, start, end);
     let delivered = false;
     for (let k = 0; k < psubs.length; k++) {
@@ -368,7 +368,7 @@ export class Client implements ClientOpHandler {
         }
       }
     }
-    if (remote !== null && cluster!.forward(m, remote, handled)) delivered = true;
+    if (remote !== null && cluster!.forward(m, subject, remote, handled)) delivered = true;
     if (!delivered && this.noResponders && p.hasReply()) this.sendNoResponders();
   }
 

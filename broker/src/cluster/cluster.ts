@@ -4,10 +4,9 @@
 
 import net from "node:net";
 import { networkInterfaces } from "node:os";
-import type tls from "node:tls";
 import { Sublist, type MatchResult, type Subscribable } from "../subjects/sublist.js";
 import { Route, socketTag, type RouteInfo } from "./route.js";
-import { acceptRouteTls, dialRouteTls, routeSecureContext } from "./route-tls.js";
+import { acceptRouteTls, dialRouteTls, routeSecureContext, tlsErrorText, type RouteTlsContext } from "./route-tls.js";
 import { Bytes, put } from "../client/copy.js";
 import { deliverTo } from "../client/deliver.js";
 import { CloseReason } from "../protocol/protocol-text.js";
@@ -48,8 +47,11 @@ export class Cluster {
   private readonly marked: Route[] = [];
   private nMarked = 0;
   private line = Bytes.alloc(1024);
+  // What the scratch line holds when it is a plain one (see plainLine).
+  private lineSubject = "";
+  private lineLen = 0;
   // The route TLS context, built for the cluster.tls options it was made from (rebuilt after a reload).
-  private tlsCtx: tls.SecureContext | null = null;
+  private tlsCtx: RouteTlsContext | null = null;
   private tlsFor: TlsConfig | null = null;
 
   constructor(readonly server: Server) {
@@ -64,7 +66,7 @@ export class Cluster {
   }
 
   /** The route TLS settings and context, or null when routes are plaintext. */
-  private routeTls(): { tc: TlsConfig; ctx: tls.SecureContext } | null {
+  private routeTls(): { tc: TlsConfig; ctx: RouteTlsContext } | null {
     const tc = this.server.opts.cluster.tls;
     if (tc === null) return null;
     if (tc !== this.tlsFor || this.tlsCtx === null) {
@@ -152,15 +154,27 @@ export class Cluster {
     }
     const rid = this.nextRid++;
     const tag = socketTag(socket, rid);
-    this.server.log.info(`${tag} - Route connection created`);
     const rt = this.routeTls();
-    if (rt === null) return this.attach(socket, rid, null, false);
+    if (rt === null) {
+      this.server.log.info(`${tag} - Route connection created`);
+      return this.attach(socket, rid, null, false);
+    }
     // As nats-server: a TLS route starts with the handshake, and the accepting side demands a
-    // certificate signed by the cluster's CA.
+    // certificate signed by the cluster's CA; the connection counts as created once it is secured.
     acceptRouteTls(socket, rt.ctx, rt.tc.timeout, (secured) => {
-      if (this.stopped) secured.destroy();
-      else this.attach(secured, rid, null, false);
-    }, (why) => this.server.log.error(`${tag} - TLS route handshake ${why}`));
+      if (this.stopped) {
+        secured.destroy();
+        return;
+      }
+      this.server.log.info(`${tag} - Route connection created`);
+      this.attach(secured, rid, null, false);
+    }, (why) => this.tlsFailed(tag, why));
+  }
+
+  /** A route's TLS handshake failed: logged on both sides as nats-server logs it. */
+  private tlsFailed(tag: string, why: string): void {
+    this.server.log.error(`${tag} - TLS route handshake error: ${why}`);
+    this.server.log.info(`${tag} - Router connection closed: ${CloseReason.TLS_HANDSHAKE}`);
   }
 
   private attach(socket: net.Socket, rid: number, url: URL | null, explicit: boolean): void {
@@ -184,12 +198,20 @@ export class Cluster {
     const port = Number(url.port) || 6222;
     const rt = this.routeTls();
     const socket = rt === null ? net.connect({ host, port, noDelay: true }) : dialRouteTls(host, port, rt.ctx, rt.tc);
+    // Over TLS, as in nats-server, the connection has its route id once TCP is up; the handshake
+    // follows and its failure is logged under that id.
+    let rid = 0;
+    let tag = "";
+    if (rt !== null) {
+      socket.once("connect", () => {
+        rid = this.nextRid++;
+        tag = socketTag(socket, rid);
+      });
+    }
     const onError = (e: Error): void => {
       this.dialing.delete(raw);
-      const text = `Error trying to connect to route (attempt ${attempt + 1}): ${e.message}`;
-      // A TLS failure is a configuration problem worth an error line; a peer not up yet is not.
-      if (rt !== null && socket.connecting === false) this.server.log.error(text);
-      else this.server.log.debug(text);
+      if (rid !== 0) this.tlsFailed(tag, tlsErrorText(e));
+      else this.server.log.debug(`Error trying to connect to route (attempt ${attempt + 1}): ${e.message}`);
       this.redial(raw, explicit, attempt + 1);
     };
     socket.once("error", onError);
@@ -200,7 +222,7 @@ export class Cluster {
         socket.destroy();
         return;
       }
-      const rid = this.nextRid++;
+      if (rid === 0) rid = this.nextRid++;
       this.server.log.info(`${socketTag(socket, rid)} - Route connection created`);
       this.attach(socket, rid, url, explicit);
     });
@@ -212,11 +234,34 @@ export class Cluster {
     const base = Math.min(REDIAL_MAX_MS, REDIAL_MIN_MS * 2 ** Math.min(attempt, 8));
     const t = setTimeout(() => {
       this.timers.delete(t);
+      if (explicit && !this.configured(raw)) return; // removed by a reload
       const id = this.explicitIds.get(raw);
       if (id !== undefined && this.routes.has(id)) return; // reached through another connection
       this.dial(raw, explicit, attempt);
     }, base * (0.8 + Math.random() * 0.4));
     this.timers.add(t);
+  }
+
+  /** Whether a route URL is among the configured routes (a reload may have removed it). */
+  private configured(url: string): boolean {
+    const want = routeKey(url);
+    return this.server.opts.cluster.routes.some((u) => routeKey(u) === want);
+  }
+
+  /** Reload: routes no longer configured are closed for good, new ones are dialled. The server's
+   * options are already the new ones. */
+  reloadRoutes(before: readonly string[], after: readonly string[]): void {
+    const was = new Set(before.map(routeKey));
+    const now = new Set(after.map(routeKey));
+    for (const r of [...this.routes.values(), ...this.handshaking]) {
+      if (r.url === null || !r.explicit) continue;
+      const key = routeKey(r.url.href);
+      if (!was.has(key) || now.has(key)) continue;
+      r.close(CloseReason.ROUTE_REMOVED);
+      this.server.log.info(`Removed route ${redacted(r.url)}`);
+    }
+    for (const u of this.explicitIds.keys()) if (!now.has(routeKey(u))) this.explicitIds.delete(u);
+    for (const u of after) if (!was.has(routeKey(u))) this.dial(u, true, 0);
   }
 
   /** A route finished its handshake. Keeps one route per peer, replays local interest, gossips. */
@@ -249,7 +294,7 @@ export class Cluster {
     if (r.remoteId !== "" || wasRoute) this.server.log.info(`${r.tag()} - Router connection closed: ${r.closeReason}`);
     if (wasRoute) this.server.clusterChanged();
     if (this.stopped) return;
-    if (r.url !== null && r.closeReason !== CloseReason.ROUTE_TO_SELF) {
+    if (r.url !== null && r.closeReason !== CloseReason.ROUTE_TO_SELF && r.closeReason !== CloseReason.ROUTE_REMOVED) {
       const id = r.remoteId !== "" ? r.remoteId : this.explicitIds.get(r.url.href);
       if (id === undefined || !this.routes.has(id)) this.redial(r.url.href, r.explicit, 0);
     }
@@ -346,7 +391,7 @@ export class Cluster {
    * group the caller has not `handled` (delivered locally or already given to routeQueue). Returns
    * whether any route got it.
    */
-  forward(m: MsgHeader, rr: MatchResult<RemoteSub>, handled: readonly string[] | null): boolean {
+  forward(m: MsgHeader, subject: string, rr: MatchResult<RemoteSub>, handled: readonly string[] | null): boolean {
     const marked = this.marked;
     for (const rs of rr.psubs) this.mark(rs.route);
     for (const group of rr.qsubs) {
@@ -360,15 +405,32 @@ export class Cluster {
       const r = marked[k]!;
       r.fwd = false;
       if (r.fwdQueueCount === 0) {
-        if (plainLen < 0) plainLen = this.buildLine(m, null, 0);
+        if (plainLen < 0) plainLen = this.plainLine(m, subject);
         r.out.writeRouted(this.line, plainLen, m);
       } else {
         const len = this.buildLine(m, r.fwdQueues, r.fwdQueueCount);
         r.out.writeRouted(this.line, len, m);
         plainLen = -1; // the scratch line was overwritten
+        this.lineSubject = "";
       }
     }
     return true;
+  }
+
+  /** The line for routes without queue members; the last one is kept when only the payload differs
+   * (same subject, no reply, no headers, same size bytes). */
+  private plainLine(m: MsgHeader, subject: string): number {
+    const len = this.lineLen;
+    const n = m.sizeE - m.sizeS;
+    if (subject === this.lineSubject && m.replyS < 0 && m.hdrSize <= 0 && len === RMSG_G.length + (m.subjE - m.subjS) + n + 3) {
+      const b = this.line.buf, a = m.argBuf;
+      let k = 0;
+      while (k < n && b[len - 2 - n + k] === a[m.sizeS + k]) k++;
+      if (k === n) return len;
+    }
+    this.lineLen = this.buildLine(m, null, 0);
+    this.lineSubject = m.replyS < 0 && m.hdrSize <= 0 ? subject : "";
+    return this.lineLen;
   }
 
   /** "RMSG $G subject [reply | + reply q.. | | q..] [hdr] size\r\n" into the scratch line; returns its
@@ -443,7 +505,7 @@ export class Cluster {
     m.sizeS = p.argStart[p.sizeArg]!;
     m.sizeE = p.argEnd[p.sizeArg]!;
     m.hdrSize = p.hdrSize;
-    m.build(buf, start, end);
+    m.build(buf, start, end, subject);
     for (const sub of result.psubs) deliverTo(sub, m, subject, null);
     if (queues === 0) return;
     const names = new Set<string>();
@@ -465,6 +527,23 @@ export class Cluster {
     for (const r of [...this.routes.values(), ...this.handshaking]) r.close(CloseReason.SERVER_SHUTDOWN);
     await closed;
   }
+}
+
+/** A route URL in one spelling, for comparing configured routes. */
+function routeKey(url: string): string {
+  try {
+    return new URL(url).href;
+  } catch {
+    return url;
+  }
+}
+
+/** A route URL for the log, its password hidden. */
+function redacted(url: URL): string {
+  if (url.password === "") return url.href;
+  const u = new URL(url.href);
+  u.password = "xxxxx";
+  return u.href;
 }
 
 /** The total weight of a remote queue group: its members across the routes. */

@@ -42,6 +42,7 @@ export const CloseReason = {
   TLS_HANDSHAKE: "TLS Handshake Failure",
   WRONG_PORT: "Incorrect Port",
   DUPLICATE_ROUTE: "Duplicate Route",
+  ROUTE_REMOVED: "Route Removed",
   ROUTE_TO_SELF: "Duplicate Route",
   CLUSTER_NAME_CONFLICT: "Cluster Name Conflict",
 } as const;

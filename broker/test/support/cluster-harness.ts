@@ -56,6 +56,8 @@ export interface RouteCredentials {
 export interface ClusterOptions {
   /** "seed": every node routes to node 0 only (default); "full": every node lists every node, itself included. */
   topology?: "seed" | "full";
+  /** The nodes node i lists in `cluster.routes`, instead of what `topology` gives. */
+  routes?: (i: number) => readonly number[];
   /** `cluster.authorization` on every node, and the credentials in every route URL. */
   auth?: RouteCredentials;
   /** Credentials node i puts in its route URLs, when they differ from `auth` (a wrong password). */
@@ -66,10 +68,18 @@ export interface ClusterOptions {
   connectRetries?: number;
   /** Extra top-level config lines for node i. */
   extra?: (i: number) => string;
+  /** Extra lines inside node i's `cluster { }` block (e.g. a `tls { }` block). */
+  clusterExtra?: (i: number) => string;
   /** Keep nats-server's system account ($SYS traffic over routes); off by default. */
   systemAccount?: boolean;
   /** Start node i only when this returns true (others can be started later with `start(i)`). */
   startNow?: (i: number) => boolean;
+}
+
+interface NodePorts {
+  port: number;
+  clusterPort: number;
+  httpPort: number;
 }
 
 export interface ClusterNode {
@@ -156,7 +166,10 @@ export class Cluster {
   readonly nodes: readonly ClusterNode[];
   private readonly states: NodeState[];
 
-  private constructor(states: NodeState[], readonly dir: string, readonly kinds: readonly ServerKind[]) {
+  private constructor(
+    states: NodeState[], readonly dir: string, readonly kinds: readonly ServerKind[],
+    private readonly ports: readonly NodePorts[], private readonly opts: ClusterOptions,
+  ) {
     this.states = states;
     this.nodes = states;
   }
@@ -166,7 +179,7 @@ export class Cluster {
     const skip = clusterSkipReason(kinds);
     if (skip) throw new Error(skip);
     const dir = mkdtempSync(join(tmpdir(), "skein-cluster-"));
-    const ports: { port: number; clusterPort: number; httpPort: number }[] = [];
+    const ports: NodePorts[] = [];
     const taken = new Set<number>();
     const pick = async (): Promise<number> => {
       for (;;) {
@@ -191,7 +204,7 @@ export class Cluster {
       };
       return st;
     });
-    const cluster = new Cluster(states, dir, kinds);
+    const cluster = new Cluster(states, dir, kinds, ports, opts);
     const startNow = opts.startNow ?? (() => true);
     try {
       // The seed first, so the others' first dial succeeds instead of waiting for a retry.
@@ -240,6 +253,15 @@ export class Cluster {
       if (st.child !== child) throw new Error(`${st.name} exited`);
       return (await canConnect(st.port)) && (await canConnect(st.httpPort)) ? true : undefined;
     }, 20_000, () => st.text.slice(-3000));
+  }
+
+  /**
+   * Rewrites node i's config file from the cluster's options with `change` laid over them (e.g. other
+   * `routes`). The running process does not see it until it is restarted or sent SIGHUP (`raise`).
+   */
+  reconfigure(i: number, change: ClusterOptions): void {
+    const st = this.state(i);
+    writeFileSync(st.configFile, nodeConfig(i, st.name, this.ports, { ...this.opts, ...change }));
   }
 
   /** SIGKILL: the node vanishes without saying goodbye, as a crash does. */
@@ -363,10 +385,10 @@ function routeUrl(creds: RouteCredentials | undefined, port: number): string {
 }
 
 /** The config file of node i: the same text for both kinds. */
-function nodeConfig(i: number, name: string, ports: readonly { port: number; clusterPort: number; httpPort: number }[], opts: ClusterOptions): string {
+function nodeConfig(i: number, name: string, ports: readonly NodePorts[], opts: ClusterOptions): string {
   const p = ports[i]!;
   const creds = opts.routeCredentials?.(i) ?? opts.auth;
-  const targets = (opts.topology ?? "seed") === "full" ? ports.map((_, j) => j) : i === 0 ? [] : [0];
+  const targets = opts.routes?.(i) ?? ((opts.topology ?? "seed") === "full" ? ports.map((_, j) => j) : i === 0 ? [] : [0]);
   const routes = targets.map((j) => `    "${routeUrl(creds, ports[j]!.clusterPort)}"`);
   const cluster = [
     `  name: "${opts.clusterName?.(i) ?? "skein-test"}"`,
@@ -378,6 +400,8 @@ function nodeConfig(i: number, name: string, ports: readonly { port: number; clu
   }
   if (opts.noAdvertise) cluster.push("  no_advertise: true");
   if (opts.connectRetries !== undefined) cluster.push(`  connect_retries: ${opts.connectRetries}`);
+  const clusterExtra = opts.clusterExtra?.(i);
+  if (clusterExtra) cluster.push(clusterExtra);
   return [
     `# node ${i} of a test cluster`,
     `host: "${HOST}"`,

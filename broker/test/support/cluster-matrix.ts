@@ -26,6 +26,8 @@ export interface ClusterTestOptions extends ClusterOptions {
   mesh?: boolean;
   /** Restrict to some mixes (by label). */
   only?: readonly string[];
+  /** Skip every mix, for this reason (e.g. a tool the test needs is missing). */
+  skip?: string;
 }
 
 /**
@@ -35,7 +37,7 @@ export interface ClusterTestOptions extends ClusterOptions {
 export function forEachCluster(name: string, fn: (c: Cluster, mix: ClusterMix, t: TestContext) => Promise<void>, opts: ClusterTestOptions = {}): void {
   for (const mix of CLUSTER_MIXES) {
     if (opts.only && !opts.only.includes(mix.label)) continue;
-    const skip = clusterSkipReason(mix.kinds);
+    const skip = opts.skip ?? clusterSkipReason(mix.kinds);
     test(`${name} [${mix.label}]`, { skip: skip ?? false, timeout: opts.timeout ?? 60_000 }, async (t) => {
       const cluster = await Cluster.start(mix.kinds, opts);
       try {
