@@ -276,14 +276,15 @@ export class Cluster {
       return;
     }
     this.routes.set(r.remoteId, r);
+    this.server.log.debug(`${r.tag()} - Registering remote route "${r.remoteId}"`);
     this.sendAllInterest(r);
+    this.server.log.debug(`${r.tag()} - Sent local subscriptions to route`);
     if (!r.solicited) {
       // Tell the other routes about the newcomer so that they dial it: one seed is enough.
       const info = { ...r.info, ip: r.info?.ip ?? `nats-route://${hostPort(r.host, r.info?.port ?? 0)}/` };
       const line = `INFO ${JSON.stringify(info)} \r\n`;
       for (const other of this.routes.values()) if (other !== r) other.out.sendNow(line);
     }
-    this.server.log.info(`${r.tag()} - Route connection established with ${r.remoteName}`);
     this.server.clusterChanged();
   }
 
@@ -291,7 +292,7 @@ export class Cluster {
     this.handshaking.delete(r);
     const wasRoute = this.routes.get(r.remoteId) === r;
     if (wasRoute) this.routes.delete(r.remoteId);
-    if (r.remoteId !== "" || wasRoute) this.server.log.info(`${r.tag()} - Router connection closed: ${r.closeReason}`);
+    this.server.log.info(`${r.tag()} - Router connection closed: ${r.closeReason}`);
     if (wasRoute) this.server.clusterChanged();
     if (this.stopped) return;
     if (r.url !== null && r.closeReason !== CloseReason.ROUTE_TO_SELF && r.closeReason !== CloseReason.ROUTE_REMOVED) {

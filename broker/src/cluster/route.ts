@@ -39,7 +39,6 @@ export class Route implements RouteOpHandler {
   /** Remote interest learned from this route, by "subject" or "subject queue". */
   readonly subs = new Map<string, RemoteSub>();
   remoteId = "";
-  remoteName = "";
   info: RouteInfo | null = null;
   closed = false;
   closeReason = "";
@@ -164,7 +163,6 @@ export class Route implements RouteOpHandler {
       }
       if (typeof info.cluster === "string" && !this.cluster.nameMatches(info.cluster)) return this.rejectName(info.cluster);
       this.remoteId = info.server_id;
-      this.remoteName = info.server_name ?? info.server_id;
       this.info = info;
       this.cluster.register(this);
       return;
