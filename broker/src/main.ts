@@ -9,7 +9,7 @@
 
 import { parseCommandLine, USAGE, UsageError, type CommandLine } from "./config/cli.js";
 import { loadConfigFile, mergeOptions, validateOptions } from "./config/load.js";
-import { ConfigError } from "./config/values.js";
+import { ConfigError, formatPosition } from "./config/values.js";
 import { defaultOptions, type ServerOptions } from "./options.js";
 import { PROTOCOL_VERSION, SKEIN_VERSION } from "./info.js";
 import { hostPort, Server } from "./server.js";
@@ -31,7 +31,11 @@ function loadOptions(cl: CommandLine): ServerOptions {
     try {
       const loaded = loadConfigFile(cl.configFile);
       file = loaded.options;
-      for (const w of loaded.warnings) process.stderr.write(`${w.pos.file}:${w.pos.line}:${w.pos.column}: ${w.reason}\n`);
+      // As nats-server: warnings are printed and the server starts, but `-t` fails on the ones
+      // nats-server's own check fails on (a duration written as a bare number).
+      const fatal = loaded.warnings.find((w) => w.failsCheck);
+      if (cl.checkConfig && fatal !== undefined) fail(`skein-server: ${formatPosition(fatal.pos)}: ${fatal.reason}`);
+      for (const w of loaded.warnings) process.stderr.write(`${formatPosition(w.pos)}: ${w.reason}\n`);
     } catch (e) {
       if (e instanceof ConfigError) fail(`skein-server: ${e.message}`);
       fail(`skein-server: cannot read config file ${cl.configFile}: ${(e as Error).message}`);
