@@ -2,7 +2,7 @@
 // PONG, +OK, -ERR) split on LF, with RMSG/HMSG payloads taken by index when they sit in one read
 // and copied only when split. Arguments are byte ranges into `argBuf`, as in the client parser.
 
-import { S, isSpace } from "../protocol/bytes.js";
+import { S, isSpace, parseSize } from "../protocol/bytes.js";
 
 export interface RouteOpHandler {
   processRouteConnect(arg: string): void;
@@ -201,17 +201,9 @@ export class RouteParser {
   }
 
   private num(k: number): number {
-    const a = this.argBuf;
-    const s = this.argStart[k]!, e = this.argEnd[k]!;
-    if (e === s || e - s > 9) return -1;
-    let v = 0;
-    for (let p = s; p < e; p++) {
-      const d = a[p]! - 48;
-      if (d < 0 || d > 9) return -1;
-      v = v * 10 + d;
-    }
-    return v;
+    return parseSize(this.argBuf, this.argStart[k]!, this.argEnd[k]!);
   }
+
 
   /** The payload spans reads: keep the arguments in a buffer of their own. */
   private keepArgs(line: Buffer): void {

@@ -16,3 +16,16 @@ export function bytesEqual(buf: Buffer, start: number, end: number, other: Buffe
   for (let k = 0; k < len; k++) if (buf[start + k] !== other[k]) return false;
   return true;
 }
+
+/** A size argument buf[s, e): decimal digits only, at most 9 of them as nats-server reads; -1 when
+ * it is not one. */
+export function parseSize(buf: Buffer, s: number, e: number): number {
+  if (e - s > 9 || e === s) return -1;
+  let v = 0;
+  for (let p = s; p < e; p++) {
+    const d = buf[p]! - 48;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}

@@ -3,7 +3,7 @@
 // or the scratch buffer when a control line is split across reads). Payloads are handed over by index
 // when they sit in one chunk, and copied only when they are split.
 
-import { S, isSpace } from "./bytes.js";
+import { S, isSpace, parseSize } from "./bytes.js";
 import { ERR } from "./protocol-text.js";
 
 /** Receives complete ops. The current op's arguments are read from the parser's public fields. */
@@ -393,16 +393,7 @@ export class ClientParser {
   }
 
   private parseSize(n: number): number {
-    const a = this.argBuf;
-    const s = this.argStart[n]!, e = this.argEnd[n]!;
-    if (e - s > 9 || e === s) return -1; // nats-server reads at most 9 digits
-    let v = 0;
-    for (let p = s; p < e; p++) {
-      const d = a[p]! - 48;
-      if (d < 0 || d > 9) return -1;
-      v = v * 10 + d;
-    }
-    return v;
+    return parseSize(this.argBuf, this.argStart[n]!, this.argEnd[n]!);
   }
 
   /** The payload spans chunks: move the arguments out of the chunk into scratch (clonePubArg). */
