@@ -3,7 +3,7 @@
 // system-account traffic over routes is tolerated, big and many messages cross in order, and
 // /routez and /varz describe the routes as nats-server does.
 import assert from "node:assert/strict";
-import { clientsFor, closeAll, collect } from "./support/cluster-clients.js";
+import { assertPairDelivery, clientsFor, closeAll, collect } from "./support/cluster-clients.js";
 import { waitFor } from "./support/cluster-harness.js";
 import { infoClient, nextInfo, sortedUrls, urls } from "./support/cluster-info.js";
 import { forEachCluster, orderedPairs } from "./support/cluster-matrix.js";
@@ -61,15 +61,7 @@ forEachCluster("cluster: nats-server's system account traffic over routes ($SYS 
   const before = await Promise.all(c.nodes.map(async (n) => (await c.routez(n.index)).routes.map((r) => `${r.remote_id}:${r.rid}`).sort()));
   const ncs = await clientsFor(c);
   try {
-    const pairs = orderedPairs(3);
-    const subs = pairs.map(([i, j]) => collect(ncs[j]!, `sys.${i}.${j}`));
-    await Promise.all(ncs.map((nc) => nc.flush()));
-    await Promise.all(pairs.map(([i, j]) => c.waitForInterest(i, `sys.${i}.${j}`)));
-    for (const [i, j] of pairs) ncs[i]!.publish(`sys.${i}.${j}`, `${i}>${j}`);
-    for (const [k, [i, j]] of pairs.entries()) {
-      await subs[k]!.waitForCount(1);
-      assert.deepEqual(subs[k]!.strings(), [`${i}>${j}`]);
-    }
+    await assertPairDelivery(c, ncs, orderedPairs(3), "sys");
     // A client of the system account does not exist here, but connection events still cross as
     // $SYS messages; none of it may cost a route.
     const after = await Promise.all(c.nodes.map(async (n) => (await c.routez(n.index)).routes.map((r) => `${r.remote_id}:${r.rid}`).sort()));

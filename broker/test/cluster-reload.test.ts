@@ -5,10 +5,9 @@
 // (nobody else dials them to each other), so its removal really parts them. Every log line checked
 // here is one nats-server 2.9.10 prints, in the order it prints them.
 import assert from "node:assert/strict";
-import type { NatsConnection } from "@nats-io/transport-node";
 import { sleep } from "./harness/servers.js";
 import { waitFor, type Cluster } from "./support/cluster-harness.js";
-import { clientsFor, closeAll, collect } from "./support/cluster-clients.js";
+import { assertPairDelivery, clientsFor, closeAll, collect } from "./support/cluster-clients.js";
 import { forEachCluster } from "./support/cluster-matrix.js";
 
 /** Waits until node i's log, from offset `from` on, matches `re`; returns the matched text. */
@@ -43,20 +42,6 @@ async function peers(c: Cluster, i: number): Promise<string[]> {
   return (await c.routez(i)).routes.map((r) => r.remote_id).sort();
 }
 
-/** One message each way between the given ordered pairs of nodes (ncs[k] is on node k). */
-async function assertDelivery(c: Cluster, ncs: readonly NatsConnection[], pairs: readonly [number, number][], tag: string): Promise<void> {
-  const subs = pairs.map(([i, j]) => collect(ncs[j]!, `${tag}.${i}.${j}`));
-  await Promise.all(ncs.map((nc) => nc.flush()));
-  await Promise.all(pairs.map(([i, j]) => c.waitForInterest(i, `${tag}.${i}.${j}`)));
-  for (const [i, j] of pairs) ncs[i]!.publish(`${tag}.${i}.${j}`, `from ${i} to ${j}`);
-  await Promise.all(ncs.map((nc) => nc.flush()));
-  for (const [k, [i, j]] of pairs.entries()) {
-    await subs[k]!.waitForCount(1);
-    assert.deepEqual(subs[k]!.strings(), [`from ${i} to ${j}`], `${tag}: node ${i} -> node ${j}`);
-    subs[k]!.sub.unsubscribe();
-  }
-}
-
 /**
  * For three seconds (nats-server redials a lost explicit route after one second), node a and node b
  * have no route to each other, and node `dialler` opens no new route connection to node b.
@@ -89,7 +74,7 @@ forEachCluster("reload: a route added to cluster.routes is dialled and the node 
 
   const ncs = await clientsFor(c);
   try {
-    await assertDelivery(c, ncs, [[0, 1], [0, 2], [1, 0], [1, 2], [2, 0], [2, 1]], "added");
+    await assertPairDelivery(c, ncs, [[0, 1], [0, 2], [1, 0], [1, 2], [2, 0], [2, 1]], "added");
 
     // The route is removed again: node 2 closes it for good; node 0 sees its peer go.
     const from0 = c.node(0).log().length;
@@ -104,7 +89,7 @@ forEachCluster("reload: a route added to cluster.routes is dialled and the node 
     assert.deepEqual(await peers(c, 2), [ids[1]!], "node 2 routes only to node 1");
 
     // Routed messages go one hop: node 1 and node 2 still talk, node 0 and node 2 no longer do.
-    await assertDelivery(c, ncs, [[1, 2], [2, 1]], "kept");
+    await assertPairDelivery(c, ncs, [[1, 2], [2, 1]], "kept");
     const to2 = collect(ncs[2]!, "parted");
     const to1 = collect(ncs[1]!, "parted");
     await Promise.all(ncs.map((nc) => nc.flush()));
@@ -148,7 +133,7 @@ forEachCluster("reload: an unchanged file keeps the route; removing the route a 
   assert.notDeepEqual(back.map((r) => `${r.remote_id}:${r.rid}`), before, "a new route connection");
   const ncs = await clientsFor(c);
   try {
-    await assertDelivery(c, ncs, [[0, 1], [1, 0]], "back");
+    await assertPairDelivery(c, ncs, [[0, 1], [1, 0]], "back");
   } finally {
     await closeAll(ncs);
   }

@@ -21,7 +21,7 @@ import tls from "node:tls";
 import { makeTestCerts, opensslSkipReason, type TestCerts } from "./harness/certs.js";
 import { sleep } from "./harness/servers.js";
 import { waitFor, type Cluster } from "./support/cluster-harness.js";
-import { clientsFor, closeAll, collect } from "./support/cluster-clients.js";
+import { assertPairDelivery, clientsFor, closeAll } from "./support/cluster-clients.js";
 import { forEachCluster, orderedPairs } from "./support/cluster-matrix.js";
 
 const dir = mkdtempSync(join(tmpdir(), "skein-cluster-tls-"));
@@ -160,19 +160,7 @@ forEachCluster("route TLS: with the same CA on every node the mesh forms and mes
   }
   const ncs = await clientsFor(c);
   try {
-    const pairs = orderedPairs(3);
-    const subs = pairs.map(([i, j]) => collect(ncs[j]!, `tls.${i}.${j}`));
-    await Promise.all(ncs.map((nc) => nc.flush()));
-    await Promise.all(pairs.map(([i, j]) => c.waitForInterest(i, `tls.${i}.${j}`)));
-    for (const [i, j] of pairs) {
-      ncs[i]!.publish(`tls.${i}.${j}`, `from ${i} to ${j}`);
-      ncs[i]!.publish(`tls.${i}.${j}`, "end");
-    }
-    await Promise.all(ncs.map((nc) => nc.flush()));
-    for (const [k, [i, j]] of pairs.entries()) {
-      await subs[k]!.waitForCount(2);
-      assert.deepEqual(subs[k]!.strings(), [`from ${i} to ${j}`, "end"], `node ${i} -> node ${j}`);
-    }
+    await assertPairDelivery(c, ncs, orderedPairs(3), "tls");
   } finally {
     await closeAll(ncs);
   }
