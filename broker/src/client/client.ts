@@ -2,7 +2,7 @@
 // pings, and closing. The outbound side (buffering, flushing, flow control) is in outbound.ts.
 
 import type { Socket } from "node:net";
-import type { TLSSocket } from "node:tls";
+import { TLSSocket } from "node:tls";
 import { ClientParser, type ClientOpHandler } from "../protocol/parser.js";
 import { isValidLiteralSubject, isValidSubject } from "../subjects/subject.js";
 import type { MatchResult } from "../subjects/sublist.js";
@@ -16,6 +16,7 @@ import { isValidInfo } from "../protocol/info-check.js";
 import { decodeConnect } from "../protocol/connect.js";
 import { authenticate, type Credentials } from "./auth.js";
 import { peerVerifyError } from "./tls.js";
+import { readIntoShared } from "./read-buffer.js";
 import type { Permissions } from "./permissions.js";
 import { ERR, PROTO, CloseReason } from "../protocol/protocol-text.js";
 import { stripV4Mapped, type Server } from "../server.js";
@@ -81,7 +82,9 @@ export class Client implements ClientOpHandler {
     this.host = stripV4Mapped(socket.remoteAddress ?? "");
     this.port = socket.remotePort ?? 0;
     this.urlsGen = server.urlsGen;
-    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    if (socket instanceof TLSSocket || !readIntoShared(socket, (buf, n) => this.onData(buf, n))) {
+      socket.on("data", (chunk: Buffer) => this.onData(chunk, chunk.length));
+    }
     socket.on("error", () => this.close(CloseReason.READ_ERROR));
     socket.on("end", () => this.close(CloseReason.CLIENT_CLOSED));
     socket.on("close", () => this.close(CloseReason.CLIENT_CLOSED));
@@ -123,11 +126,11 @@ export class Client implements ClientOpHandler {
     });
   }
 
-  private onData(chunk: Buffer): void {
+  private onData(chunk: Buffer, n: number): void {
     this.lastActivity = Date.now();
     const server = this.server;
     server.beginBatch(this);
-    this.parser.parse(chunk);
+    this.parser.parse(chunk, n);
     server.endBatch();
   }
 

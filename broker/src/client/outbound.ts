@@ -10,6 +10,7 @@ import type { Subscription } from "./subscription.js";
 import type { MsgHeader } from "./msg-header.js";
 import { Bytes, copyBytes, put } from "./copy.js";
 import { CloseReason } from "../protocol/protocol-text.js";
+import { isReadBuffer } from "./read-buffer.js";
 
 export const OUT_BUFFER_SIZE = 64 * 1024;
 /** Above this many queued bytes the producer is paused until the queue drains. */
@@ -96,7 +97,7 @@ export class Outbound {
       if (b !== null && pos > 0) this.flush();
       if (need > OUT_BUFFER_SIZE) {
         this.write(Buffer.from(line.buf.subarray(0, lineLen)));
-        this.write(m.payload.buf.subarray(m.start, m.end));
+        this.write(kept(m.payload.buf, m.start, m.end));
         this.write(CRLF);
         this.afterWrite();
         this.counted(size);
@@ -134,7 +135,7 @@ export class Outbound {
     pos = put(line, pos, sid, 0, sid.length);
     put(line, pos, suf, 0, sufLen);
     this.write(line);
-    this.write(payload.subarray(start, end));
+    this.write(kept(payload, start, end));
     this.write(CRLF);
     this.afterWrite();
   }
@@ -279,4 +280,11 @@ export class Outbound {
       this.buf = null;
     }
   }
+}
+
+/** payload[start, end) for a socket write that may complete later: a copy when it lies in the shared
+ * read buffer, which the next read overwrites. */
+function kept(payload: Buffer, start: number, end: number): Buffer {
+  const bytes = payload.subarray(start, end);
+  return isReadBuffer(payload) ? Buffer.from(bytes) : bytes;
 }

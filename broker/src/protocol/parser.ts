@@ -61,6 +61,7 @@ export class ClientParser {
   private split = false; // the current control line started in an earlier chunk
   private msgBuf: Buffer | null = null; // payload split across chunks
   private msgPos = 0;
+  private chunkLen = 0; // bytes of the chunk being parsed (it may be a longer, reused buffer)
 
   constructor(
     private readonly h: ClientOpHandler,
@@ -69,8 +70,9 @@ export class ClientParser {
     this.scratch = Buffer.allocUnsafe(Math.min(maxControlLine + 2, 4096));
   }
 
-  parse(buf: Buffer): void {
-    const len = buf.length;
+  /** Parses buf[0, len): a read chunk, valid only until this returns. */
+  parse(buf: Buffer, len = buf.length): void {
+    this.chunkLen = len;
     let i = 0;
     for (; i < len; i++) {
       const b = buf[i]!;
@@ -422,7 +424,7 @@ export class ClientParser {
     this.state = St.OP_START;
     this.halted = true;
     this.split = false;
-    const snip = buf.toString("latin1", i, Math.min(buf.length, i + 32));
+    const snip = buf.toString("latin1", i, Math.min(this.chunkLen, i + 32));
     this.h.protocolError(ERR.UNKNOWN_OP, `parser error at ${JSON.stringify(snip)}`);
   }
 }
