@@ -1,4 +1,4 @@
-// Reads from plain-TCP client sockets land in one shared buffer instead of a fresh 64 KiB allocation
+// Reads from plain-TCP client and route sockets land in one shared buffer instead of a fresh 64 KiB allocation
 // per read. Every read is parsed to the end before the next one starts, and the parser copies out
 // whatever it must keep (a split control line or payload), so one buffer serves every connection.
 // Without it, the allocations and the page faults of freeing them cost more system time than the
@@ -41,8 +41,8 @@ export function isReadBuffer(buf: Buffer): boolean {
  * caller keeps to 'data' events.
  */
 export function readIntoShared(socket: net.Socket, onRead: (buf: Buffer, n: number) => void): boolean {
-  const handle = (socket as unknown as { _handle: Partial<UserBufferHandle> | null })._handle;
-  if (fields === null || handle === null || typeof handle.useUserBuffer !== "function") return false;
+  const handle = (socket as unknown as { _handle?: Partial<UserBufferHandle> | null })._handle;
+  if (fields === null || !handle || typeof handle.useUserBuffer !== "function") return false;
   const s = socket as unknown as Record<symbol, unknown>;
   s[fields.buffer] = shared;
   s[fields.callback] = (n: number, buf: Buffer): boolean => {

@@ -44,8 +44,8 @@ export class RouteParser {
 
   constructor(private readonly h: RouteOpHandler) {}
 
-  parse(buf: Buffer): void {
-    const len = buf.length;
+  /** Parses buf[0, len): a read chunk, valid only until this returns. */
+  parse(buf: Buffer, len = buf.length): void {
     let i = 0;
     while (i < len && !this.halted) {
       if (this.state === St.PAYLOAD) {
@@ -68,7 +68,7 @@ export class RouteParser {
       let lf = i;
       while (lf < len && buf[lf] !== S.LF) lf++;
       if (lf === len) {
-        const rest = buf.subarray(i);
+        const rest = buf.subarray(i, len);
         this.partial = this.partial === null ? Buffer.from(rest) : Buffer.concat([this.partial, rest]);
         if (this.partial.length > MAX_LINE) this.fail("route control line too long");
         return;

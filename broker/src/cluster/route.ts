@@ -3,6 +3,8 @@
 // directions, pings, and closing.
 
 import type { Socket } from "node:net";
+import { TLSSocket } from "node:tls";
+import { readIntoShared } from "../client/read-buffer.js";
 import { RouteParser, type RouteOpHandler } from "./route-parser.js";
 import { Outbound } from "../client/outbound.js";
 import { PROTO, CloseReason } from "../protocol/protocol-text.js";
@@ -75,7 +77,9 @@ export class Route implements RouteOpHandler {
     this.host = (socket.remoteAddress ?? "").replace(/^::ffff:/, "");
     this.port = socket.remotePort ?? 0;
     this.tagText = socketTag(socket, rid);
-    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    if (socket instanceof TLSSocket || !readIntoShared(socket, (buf, n) => this.onData(buf, n))) {
+      socket.on("data", (chunk: Buffer) => this.onData(chunk, chunk.length));
+    }
     socket.on("error", () => this.close(CloseReason.READ_ERROR));
     socket.on("end", () => this.close(CloseReason.CLIENT_CLOSED));
     socket.on("close", () => this.close(CloseReason.CLIENT_CLOSED));
@@ -116,11 +120,11 @@ export class Route implements RouteOpHandler {
     if (o.pingInterval > 0) this.pingTimer = setInterval(() => this.processPingTimer(), o.pingInterval);
   }
 
-  private onData(chunk: Buffer): void {
+  private onData(chunk: Buffer, n: number): void {
     this.lastActivity = Date.now();
     const server = this.server;
     server.beginBatch(this);
-    this.parser.parse(chunk);
+    this.parser.parse(chunk, n);
     server.endBatch();
   }
 

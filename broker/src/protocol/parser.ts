@@ -80,16 +80,23 @@ export class ClientParser {
         case St.OP_START:
           switch (b) {
             case S.P: case S.p:
-              // Fast path: a whole "PUB " verb in this chunk skips three states.
+              // Fast path: a whole "PUB " verb in this chunk skips three states, and a plain line
+              // after it is split in one pass.
               if (i + 3 < len && (buf[i + 1]! | 32) === S.u && (buf[i + 2]! | 32) === S.b && isSpace(buf[i + 3]!)) {
-                this.state = St.OP_PUB_SPC;
-                i += 3;
+                const lf = this.scanLine(buf, i + 4, len);
+                if (lf < 0) {
+                  this.state = St.OP_PUB_SPC;
+                  i += 3;
+                } else if ((i = this.pubLine(buf, lf, len, false)) < 0) return;
               } else this.state = St.OP_P;
               break;
             case S.H: case S.h:
               if (i + 4 < len && (buf[i + 1]! | 32) === S.p && (buf[i + 2]! | 32) === S.u && (buf[i + 3]! | 32) === S.b && isSpace(buf[i + 4]!)) {
-                this.state = St.OP_HPUB_SPC;
-                i += 4;
+                const lf = this.scanLine(buf, i + 5, len);
+                if (lf < 0) {
+                  this.state = St.OP_HPUB_SPC;
+                  i += 4;
+                } else if ((i = this.pubLine(buf, lf, len, true)) < 0) return;
               } else this.state = St.OP_H;
               break;
             case S.S: case S.s:
@@ -123,27 +130,7 @@ export class ClientParser {
         case St.HPUB_ARG:
           if (b !== S.LF && (i = scanToLF(buf, i, len)) === len) break;
           if (!this.endArg(buf, i)) return;
-          if (!this.splitPubArgs(this.state === St.HPUB_ARG)) return;
-          // A whole control line whose payload is not all in this read: nats-server clones the
-          // arguments and processes them a second time (see payloadSplit).
-          this.payloadSplit = this.argBuf !== this.scratch && len - i - 1 < this.size + 2;
-          this.h.processPubArgs();
-          if (this.halted) return;
-          // Fast path: the whole payload and its CRLF are in this chunk.
-          if (len - i - 1 >= this.size + 2) {
-            const start = i + 1, end = start + this.size;
-            if (buf[end] !== S.CR) return this.fail(buf, end);
-            if (buf[end + 1] !== S.LF) return this.fail(buf, end + 1);
-            this.state = St.OP_START;
-            this.h.processMsg(buf, start, end);
-            if (this.halted) return;
-            i = end + 1;
-          } else {
-            this.state = this.size === 0 ? St.MSG_END_R : St.MSG_PAYLOAD;
-            this.keepArgs();
-            this.msgBuf = Buffer.allocUnsafe(this.size);
-            this.msgPos = 0;
-          }
+          if ((i = this.pubLine(buf, i, len, this.state === St.HPUB_ARG)) < 0) return;
           break;
         case St.MSG_PAYLOAD: {
           const msg = this.msgBuf!;
@@ -368,6 +355,70 @@ export class ClientParser {
 
   private lineString(): string {
     return this.argBuf.toString("utf8", this.lineStart, this.lineEnd);
+  }
+
+  /**
+   * A PUB/HPUB line ending at the LF buf[lf] has been split into arguments: checks them, hands them
+   * over, and takes the payload when it is all in this chunk. Returns the index of the last byte
+   * consumed, or -1 when parsing must stop (the connection is closing).
+   */
+  private pubLine(buf: Buffer, lf: number, len: number, hpub: boolean): number {
+    if (!this.splitPubArgs(hpub)) return -1;
+    // A whole control line whose payload is not all in this read: nats-server clones the arguments
+    // and processes them a second time (see payloadSplit).
+    this.payloadSplit = this.argBuf !== this.scratch && len - lf - 1 < this.size + 2;
+    this.h.processPubArgs();
+    if (this.halted) return -1;
+    // Fast path: the whole payload and its CRLF are in this chunk.
+    if (len - lf - 1 >= this.size + 2) {
+      const start = lf + 1, end = start + this.size;
+      if (buf[end] !== S.CR) { this.fail(buf, end); return -1; }
+      if (buf[end + 1] !== S.LF) { this.fail(buf, end + 1); return -1; }
+      this.state = St.OP_START;
+      this.h.processMsg(buf, start, end);
+      return this.halted ? -1 : end + 1;
+    }
+    this.state = this.size === 0 ? St.MSG_END_R : St.MSG_PAYLOAD;
+    this.keepArgs();
+    this.msgBuf = Buffer.allocUnsafe(this.size);
+    this.msgPos = 0;
+    return lf;
+  }
+
+  /**
+   * One pass over a control line that starts at i and is whole in this chunk: splits it into
+   * arguments at runs of spaces and tabs, as endArg does, and returns the index of its LF. Returns -1,
+   * having set nothing that matters, for anything but a plain line (split across chunks, no
+   * arguments, too many, a control byte other than the CRLF or LF at the end, over
+   * max_control_line); the byte states then take the line from the start.
+   */
+  private scanLine(buf: Buffer, i: number, len: number): number {
+    const starts = this.argStart, ends = this.argEnd;
+    let n = 0;
+    let p = i;
+    let c = 0;
+    for (;;) {
+      while (p < len && ((c = buf[p]!) === S.SPACE || c === S.TAB)) p++;
+      if (p === len) return -1;
+      if (c === S.CR || c === S.LF) break;
+      if (n === MAX_ARGS) return -1;
+      starts[n] = p;
+      while (p < len && (c = buf[p]!) > S.SPACE) p++;
+      if (p === len) return -1;
+      ends[n++] = p;
+      if (c !== S.SPACE && c !== S.TAB) {
+        if (c === S.CR || c === S.LF) break;
+        return -1;
+      }
+    }
+    const lf = c === S.LF ? p : p + 1;
+    if (n === 0 || lf === len || buf[lf] !== S.LF || p - starts[0]! > this.maxControlLine) return -1;
+    this.argc = n;
+    this.argBuf = buf;
+    this.lineStart = starts[0]!;
+    this.lineEnd = p;
+    this.split = false;
+    return lf;
   }
 
   /** PUB: subject [reply] size. HPUB: subject [reply] hdr_size total_size. */
