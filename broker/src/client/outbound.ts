@@ -177,20 +177,22 @@ export class Outbound {
     }
     const data = b.buf.subarray(0, this.pos);
     this.pos = 0;
-    this.write(data);
-    if (sock.writableLength === 0) {
-      // The kernel took it all synchronously: the buffer is free again.
-      this.buf = null;
-      this.server.releaseBuffer(b);
+    this.buf = null;
+    if (sock.writableLength > 0) {
+      // Queued behind earlier output: the socket owns the buffer until it has written it, then it
+      // goes back to the pool (a fresh one per flush cost page faults and garbage on a busy consumer).
+      this.write(data, () => this.server.releaseBuffer(b));
     } else {
-      this.buf = null; // the socket owns it until written
+      this.write(data);
+      // The kernel took it all synchronously: the buffer is free again. Otherwise the socket keeps it.
+      if (sock.writableLength === 0) this.server.releaseBuffer(b);
     }
     this.afterWrite();
   }
 
-  private write(data: Buffer): void {
+  private write(data: Buffer, written?: () => void): void {
     this.handed += data.length;
-    this.client.socket.write(data);
+    this.client.socket.write(data, written);
   }
 
   /** Slow-consumer and flow-control checks after handing bytes to the socket. */
