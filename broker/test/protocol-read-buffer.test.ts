@@ -29,7 +29,7 @@ function sizeOf(index: number): number {
   return index % 4 === 3 ? 1000 + index : 65495 + (index % 25);
 }
 
-/** Sends ROUNDS rounds of one message per publisher, waiting for each round to be read; returns the
+/** Sends `rounds` rounds of one message per publisher, waiting for each round to be read; returns the
  * number of messages sent. */
 async function publishRounds(pubs: readonly RawClient[], rounds: number): Promise<number> {
   let index = 0;
