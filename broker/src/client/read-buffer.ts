@@ -1,6 +1,7 @@
-// Reads from plain-TCP client and route sockets land in one shared buffer instead of a fresh 64 KiB allocation
-// per read. Every read is parsed to the end before the next one starts, and the parser copies out
-// whatever it must keep (a split control line or payload), so one buffer serves every connection.
+// Reads from plain-TCP client and route sockets land in one shared buffer instead of a fresh 64 KiB
+// allocation per read. Every read is parsed to the end before the next one starts, and the parsers
+// copy out whatever they must keep (a split control line or payload), so one buffer serves every
+// connection; a payload handed to a socket that cannot take it at once is copied (see isReadBuffer).
 // Without it, the allocations and the page faults of freeing them cost more system time than the
 // parsing itself on a busy publisher, and their garbage held the RSS near 100 MB.
 //
@@ -10,9 +11,7 @@
 
 import net from "node:net";
 
-export const READ_BUFFER_SIZE = 64 * 1024;
-
-const shared = Buffer.allocUnsafeSlow(READ_BUFFER_SIZE);
+const shared = Buffer.allocUnsafeSlow(64 * 1024);
 
 interface UserBufferHandle {
   useUserBuffer(buf: Uint8Array): void;
@@ -20,7 +19,8 @@ interface UserBufferHandle {
 
 function onreadFields(): { buffer: symbol; callback: symbol } | null {
   // @types/node lists `onread` for net.connect() only, but the Socket constructor is what reads it.
-  const probe = new net.Socket({ onread: { buffer: Buffer.alloc(1), callback: () => true } } as net.SocketConstructorOpts);
+  const opts = { onread: { buffer: Buffer.alloc(1), callback: () => true } };
+  const probe = new net.Socket(opts as net.SocketConstructorOpts);
   const syms = Object.getOwnPropertySymbols(probe);
   probe.destroy();
   const buffer = syms.find((s) => s.description === "kBuffer");
@@ -36,9 +36,9 @@ export function isReadBuffer(buf: Buffer): boolean {
 }
 
 /**
- * Makes a socket accepted with pauseOnConnect read into the shared buffer, calling onRead(buf, n) for
- * each read, and starts reading. Returns false (and starts nothing) when this Node cannot, so the
- * caller keeps to 'data' events.
+ * Makes a socket that has just connected (before any read event) read into the shared buffer,
+ * calling onRead(buf, n) for each read, and sets it flowing. Returns false, changing nothing, when
+ * this Node cannot, so the caller keeps to 'data' events.
  */
 export function readIntoShared(socket: net.Socket, onRead: (buf: Buffer, n: number) => void): boolean {
   const handle = (socket as unknown as { _handle?: Partial<UserBufferHandle> | null })._handle;
