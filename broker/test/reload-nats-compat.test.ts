@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { bare, Child, NATS_SERVER_BIN, tempDir } from "./process-child.js";
+import { bare, Child, NATS_SERVER_BIN, pause, tempDir } from "./process-child.js";
 
 const { dir, cleanup } = tempDir("skein-reload-compat-");
 after(cleanup);
@@ -105,6 +105,10 @@ describe("reload of the process files matches nats-server", { skip: NATS_SERVER_
         const end = await child.waitFor(/Reloaded server configuration|Failed to reload/, from);
         const portsFile = `${kind === "skein" ? "skein" : "nats"}-server_${child.pid}.ports`;
         assert.equal(readFileSync(join(files, "new.pid"), "utf8"), String(child.pid), kind);
+        // nats-server writes the ports file from a goroutine once its listeners answer, so it may
+        // land just after the "Reloaded" line.
+        const deadline = Date.now() + 5000;
+        while (!existsSync(join(files, portsFile)) && Date.now() < deadline) await pause(50);
         assert.ok(existsSync(join(files, portsFile)), `${kind}: ports file written`);
         return child.lines.slice(from, end + 1).map((l) => bare(l)
           .split(files).join("DIR")
