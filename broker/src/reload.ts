@@ -81,7 +81,6 @@ export function reloadConfig(ctx: ReloadContext): boolean {
       throw e;
     }
   }
-  if (server.monitor) server.monitor.configLoadTime = new Date();
   log.info("Reloaded server configuration");
   return true;
 }

@@ -18,6 +18,7 @@ import { clientInfoLine, newServerId, PROTOCOL_VERSION, type ServerInfo } from "
 import { createLogger, type Logger } from "./log.js";
 import { startMonitoring, type Monitor } from "./monitor/monitor.js";
 import type { ServerOptions } from "./options.js";
+import { preciseNow } from "./clock.js";
 
 const POOL_MAX = 64;
 
@@ -26,7 +27,8 @@ export class Server {
   readonly sublist = new Sublist<Subscription>();
   readonly clients = new Map<number, Client>();
   readonly log: Logger;
-  readonly startTime = new Date();
+  /** Epoch ms, sub-millisecond. */
+  readonly startTime = preciseNow();
   readonly msg = new MsgHeader();
 
   // The read batch being handled: who is publishing, and whom it wrote to.
@@ -38,6 +40,11 @@ export class Server {
   inBytes = 0;
   outMsgs = 0;
   outBytes = 0;
+  /** The part of the totals above that routes brought in or took out (clients' is the rest). */
+  routeInMsgs = 0;
+  routeInBytes = 0;
+  routeOutMsgs = 0;
+  routeOutBytes = 0;
   slowConsumers = 0;
   totalConnections = 0;
 
@@ -82,7 +89,7 @@ export class Server {
     this.opts = next;
     this.tlsContext = ctx;
     this.info = this.buildInfo();
-    if (this.monitor !== null) this.monitor.configLoadTime = new Date();
+    if (this.monitor !== null) this.monitor.configLoadTime = preciseNow();
     for (const c of [...this.clients.values()]) {
       c.parser.maxControlLine = next.maxControlLine;
       if (c.connectReceived) c.authorize();
@@ -216,10 +223,16 @@ export class Server {
     this.producer = producer;
   }
 
-  /** Flushes every connection written to during the batch, once. */
+  /** Flushes every connection written to during the batch, once. As nats-server, a delivery counts
+   * as activity of the connection it goes to, at the time of the read that brought it. */
   endBatch(): void {
     const pcd = this.pcd;
-    for (let k = 0; k < pcd.length; k++) pcd[k]!.flush();
+    const last = this.producer!.lastActivity;
+    for (let k = 0; k < pcd.length; k++) {
+      const o = pcd[k]!;
+      o.client.lastActivity = last;
+      o.flush();
+    }
     pcd.length = 0;
     this.inBatch = false;
     this.producer = null;

@@ -81,10 +81,14 @@ describe("monitor endpoints with traffic", { timeout: 120_000 }, () => {
     await get(m.http, "/subscriptionsz");
     await get(m.http, "/connz");
     await get(m.http, "/");
-    await get(m.http, "/connz?sort=nope"); // refused by the query check: not counted, as in nats-server
+    // As nats-server: a /connz query that does not decode is not counted, but one it refuses
+    // afterwards (an unknown sort) is, and so is every /subsz or /healthz request.
+    assert.equal((await get(m.http, "/connz?limit=x")).status, 400);
+    assert.equal((await get(m.http, "/connz?sort=nope")).status, 400);
+    assert.equal((await get(m.http, "/subsz?subs=x")).status, 400);
     const s1 = await stats();
-    assert.equal((s1["/subsz"] ?? 0) - (s0["/subsz"] ?? 0), 2);
-    assert.equal((s1["/connz"] ?? 0) - (s0["/connz"] ?? 0), 1);
+    assert.equal((s1["/subsz"] ?? 0) - (s0["/subsz"] ?? 0), 3);
+    assert.equal((s1["/connz"] ?? 0) - (s0["/connz"] ?? 0), 2);
     assert.equal((s1["/"] ?? 0) - (s0["/"] ?? 0), 1);
     assert.equal((s1["/varz"] ?? 0) - (s0["/varz"] ?? 0), 1);
     assert.deepEqual(Object.keys(s1), Object.keys(s1).sort(), "keys sorted as Go prints a map");
@@ -252,10 +256,13 @@ describe("monitor endpoints with traffic", { timeout: 120_000 }, () => {
     assert.ok(j.text.endsWith("})"));
     const idx = await get(m.http, "/");
     assert.equal(idx.status, 200);
-    for (const p of ["varz", "connz", "subsz", "routez", "healthz", "metrics"]) assert.ok(idx.text.includes(`href=./${p}`), p);
-    const nf = await get(m.http, "/jsz");
+    for (const p of ["varz", "jsz", "connz", "accountz", "accstatz", "subsz", "routez", "leafz", "gatewayz", "healthz", "metrics"]) {
+      assert.ok(idx.text.includes(`href=./${p}`), p);
+    }
+    const nf = await fetch(`${m.http}/nothing`);
     assert.equal(nf.status, 404);
-    assert.equal(nf.text, "404 page not found\n");
+    assert.equal(nf.headers.get("x-content-type-options"), "nosniff");
+    assert.equal(await nf.text(), "404 page not found\n");
   });
 
   it("subjects and names are UTF-8 in the JSON, with Go's escaping of < > &", async () => {

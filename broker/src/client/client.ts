@@ -16,6 +16,7 @@ import { isValidInfo } from "../protocol/info-check.js";
 import { decodeConnect } from "../protocol/connect.js";
 import { authenticate, type Credentials } from "./auth.js";
 import { peerVerifyError } from "./tls.js";
+import { preciseNow } from "../clock.js";
 import { readIntoShared } from "./read-buffer.js";
 import type { Permissions } from "./permissions.js";
 import { ERR, PROTO, CloseReason } from "../protocol/protocol-text.js";
@@ -25,7 +26,8 @@ export class Client implements ClientOpHandler {
   readonly parser: ClientParser;
   readonly out: Outbound;
   readonly subs = new Map<string, Subscription>();
-  readonly start = new Date();
+  /** Epoch ms, sub-millisecond (as every time of a connection). */
+  readonly start = preciseNow();
   readonly host: string;
   readonly port: number;
 
@@ -56,7 +58,7 @@ export class Client implements ClientOpHandler {
   inBytes = 0;
   outMsgs = 0;
   outBytes = 0;
-  lastActivity = Date.now();
+  lastActivity = preciseNow();
   pingsOut = 0;
   rtt = 0;
   private rttStart = 0;
@@ -127,7 +129,7 @@ export class Client implements ClientOpHandler {
   }
 
   private onData(chunk: Buffer, n: number): void {
-    this.lastActivity = Date.now();
+    this.lastActivity = preciseNow();
     const server = this.server;
     server.beginBatch(this);
     this.parser.parse(chunk, n);
@@ -178,7 +180,7 @@ export class Client implements ClientOpHandler {
     }
     this.connectReceived = true;
     // As nats-server, take the time from INFO to CONNECT as the first RTT estimate.
-    if (this.rtt === 0) this.rtt = Math.max(1, Date.now() - this.start.getTime());
+    if (this.rtt === 0) this.rtt = Math.max(1, Date.now() - this.start);
     if (this.verbose) this.out.queueProto(PROTO.OK);
   }
 

@@ -28,6 +28,8 @@ export interface OutboundOwner {
   readonly out: Outbound;
   outMsgs: number;
   outBytes: number;
+  /** Epoch ms of the last read from it or delivery to it. */
+  lastActivity: number;
   tag(): string;
   close(reason: string): void;
 }
@@ -46,7 +48,7 @@ export class Outbound {
   private stallTimer: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly client: OutboundOwner,
+    readonly client: OutboundOwner,
     private readonly server: Server,
   ) {}
 
@@ -100,7 +102,7 @@ export class Outbound {
         this.write(kept(m.payload.buf, m.start, m.end));
         this.write(CRLF);
         this.afterWrite();
-        this.counted(size);
+        this.countedRouted(size);
         return;
       }
       b = this.buf ??= this.server.acquireBuffer();
@@ -113,7 +115,13 @@ export class Outbound {
     b.buf[pos++] = 13;
     b.buf[pos++] = 10;
     this.pos = pos;
+    this.countedRouted(size);
+  }
+
+  private countedRouted(size: number): void {
     this.counted(size);
+    this.server.routeOutMsgs++;
+    this.server.routeOutBytes += size;
   }
 
   private counted(size: number): void {

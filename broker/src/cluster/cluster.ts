@@ -22,6 +22,9 @@ const HMSG_G = Buffer.from("HMSG $G ");
 export interface RemoteSub extends Subscribable {
   readonly route: Route;
   weight: number;
+  /** Messages sent to the route for this interest (/routez `msgs`). As nats-server, a message counts
+   * once per route, for the first interest that took it there (plain ones are looked at first). */
+  delivered: number;
 }
 
 const REDIAL_MIN_MS = 250;
@@ -382,7 +385,9 @@ export class Cluster {
 
   /** Sends the message to one member of a remote queue group, chosen by the members' weights. */
   routeQueue(group: readonly RemoteSub[], name: string): void {
-    const r = pickWeighted(group).route;
+    const rs = pickWeighted(group);
+    const r = rs.route;
+    if (!r.fwd) rs.delivered++;
     this.mark(r);
     r.fwdQueues[r.fwdQueueCount++] = name;
   }
@@ -394,7 +399,11 @@ export class Cluster {
    */
   forward(m: MsgHeader, subject: string, rr: MatchResult<RemoteSub>, handled: readonly string[] | null): boolean {
     const marked = this.marked;
-    for (const rs of rr.psubs) this.mark(rs.route);
+    for (const rs of rr.psubs) {
+      if (rs.route.fwd) continue;
+      rs.delivered++;
+      this.mark(rs.route);
+    }
     for (const group of rr.qsubs) {
       const name = group[0]!.queue!;
       if (handled === null || !handled.includes(name)) this.routeQueue(group, name);

@@ -12,7 +12,7 @@ function monitored(r: Route): MonitoredRoute {
     isConfigured: r.explicit,
     ip: r.host,
     port: r.port,
-    start: r.start.getTime(),
+    start: r.start,
     lastActivity: r.lastActivity,
     rtt: r.rtt,
     pending: r.socket.writableLength + r.out.pos,
@@ -22,7 +22,8 @@ function monitored(r: Route): MonitoredRoute {
     outBytes: r.outBytes,
     numSubs: r.subs.size,
     *subs(): Iterable<RouteSub> {
-      for (const s of r.subs.values()) yield { subject: s.subject, queue: s.queue, sid: "", delivered: 0, max: 0 };
+      // nats-server names a route's interest by its key: "$G subject [queue]".
+      for (const [key, s] of r.subs) yield { subject: s.subject, queue: s.queue, sid: `$G ${key}`, delivered: s.delivered, max: 0 };
     },
   };
 }

@@ -4,6 +4,7 @@
 
 import type { Socket } from "node:net";
 import { TLSSocket } from "node:tls";
+import { preciseNow } from "../clock.js";
 import { readIntoShared } from "../client/read-buffer.js";
 import { RouteParser, type RouteOpHandler } from "./route-parser.js";
 import { Outbound } from "../client/outbound.js";
@@ -35,7 +36,8 @@ export function socketTag(socket: Socket, rid: number): string {
 export class Route implements RouteOpHandler {
   readonly parser = new RouteParser(this);
   readonly out: Outbound;
-  readonly start = new Date();
+  /** Epoch ms, sub-millisecond. */
+  readonly start = preciseNow();
   readonly host: string;
   readonly port: number;
   /** Remote interest learned from this route, by "subject" or "subject queue". */
@@ -51,7 +53,7 @@ export class Route implements RouteOpHandler {
   outMsgs = 0;
   outBytes = 0;
   pingsOut = 0;
-  lastActivity = Date.now();
+  lastActivity = preciseNow();
   rtt = 0;
   /** Forwarding scratch for the message being routed (see Cluster.forward). */
   fwd = false;
@@ -121,7 +123,7 @@ export class Route implements RouteOpHandler {
   }
 
   private onData(chunk: Buffer, n: number): void {
-    this.lastActivity = Date.now();
+    this.lastActivity = preciseNow();
     const server = this.server;
     server.beginBatch(this);
     this.parser.parse(chunk, n);
@@ -197,7 +199,7 @@ export class Route implements RouteOpHandler {
       const existing = this.subs.get(key);
       if (existing !== undefined) existing.weight = w;
       else {
-        const rs: RemoteSub = { subject, queue: q, route: this, weight: w };
+        const rs: RemoteSub = { subject, queue: q, route: this, weight: w, delivered: 0 };
         this.subs.set(key, rs);
         this.cluster.remote.insert(rs);
       }
@@ -212,8 +214,14 @@ export class Route implements RouteOpHandler {
 
   processRoutedMsg(buf: Buffer, start: number, end: number): void {
     const p = this.parser;
+    const size = end - start;
     this.inMsgs++;
-    this.inBytes += end - start;
+    this.inBytes += size;
+    const server = this.server; // /varz counts what routes bring in, of any account, as nats-server
+    server.inMsgs++;
+    server.inBytes += size;
+    server.routeInMsgs++;
+    server.routeInBytes += size;
     if (p.argEnd[0]! - p.argStart[0]! !== 2 || p.argBuf[p.argStart[0]!] !== 36 || p.argBuf[p.argStart[0]! + 1] !== 71) return; // not $G
     this.cluster.deliverRouted(this, buf, start, end);
   }

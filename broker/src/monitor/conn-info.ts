@@ -9,6 +9,8 @@ import { goDurationMs, goTime, latin1ToUtf8, natsUptime } from "./go-format.js";
 
 /** The account every connection belongs to (nats-server's global account). */
 export const GLOBAL_ACCOUNT = "$G";
+/** The system account nats-server always names, though Skein runs no system services on it. */
+export const SYSTEM_ACCOUNT = "$SYS";
 
 export interface SubDetail {
   account?: string;
@@ -110,7 +112,7 @@ export function openRecord(c: Client, withSubs: boolean, closedSubs?: readonly S
     cid: c.cid,
     ip: c.host,
     port: c.port,
-    start: c.start.getTime(),
+    start: c.start,
     lastActivity: c.lastActivity,
     stop: null,
     reason: "",

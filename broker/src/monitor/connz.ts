@@ -2,7 +2,7 @@
 
 import type { Client } from "../client/client.js";
 import type { ClosedRing } from "./closed-ring.js";
-import { formatConn, GLOBAL_ACCOUNT, openRecord, subDetail, type ConnInfo, type ConnRecord } from "./conn-info.js";
+import { formatConn, GLOBAL_ACCOUNT, SYSTEM_ACCOUNT, openRecord, subDetail, type ConnInfo, type ConnRecord } from "./conn-info.js";
 import { goTime } from "./go-format.js";
 import { ConnState, decodeBool, decodeInt, decodeState, decodeSubs, decodeUint64, QueryError } from "./query.js";
 
@@ -39,6 +39,8 @@ export interface ConnzOptions {
   state: ConnState;
   user: string;
   account: string;
+  /** Only connections of this MQTT client id: none here, as no connection is MQTT. */
+  mqttClient: string;
 }
 
 export interface Connz {
@@ -60,7 +62,6 @@ export function parseConnzQuery(q: URLSearchParams): ConnzOptions {
   const limit = decodeInt(q, "limit");
   const cid = decodeUint64(q, "cid");
   const state = decodeState(q);
-  if (sort !== "" && !SORT_VALUES.has(sort)) throw new QueryError(`invalid sorting option: ${sort}`);
   const opts: ConnzOptions = {
     sort: sort === "" ? SortOpt.CID : (sort as SortOpt),
     auth,
@@ -72,15 +73,22 @@ export function parseConnzQuery(q: URLSearchParams): ConnzOptions {
     state,
     user: q.get("user") ?? "",
     account: q.get("acc") ?? "",
+    mqttClient: q.get("mqtt_client") ?? "",
   };
-  if (opts.sort === SortOpt.STOP && state !== ConnState.CLOSED) {
-    throw new QueryError("sort by stop only valid on closed connections");
-  }
-  if (opts.sort === SortOpt.REASON && state !== ConnState.CLOSED) {
-    throw new QueryError("sort by reason only valid on closed connections");
-  }
   if (cid > 0) opts.limit = 1;
   return opts;
+}
+
+/** The checks nats-server makes after it has counted the request. */
+export function checkConnzOptions(opts: ConnzOptions): void {
+  const sort: string = opts.sort;
+  if (!SORT_VALUES.has(sort)) throw new QueryError(`invalid sorting option: ${sort}`);
+  if (opts.sort === SortOpt.STOP && opts.state !== ConnState.CLOSED) {
+    throw new QueryError("sort by stop only valid on closed connections");
+  }
+  if (opts.sort === SortOpt.REASON && opts.state !== ConnState.CLOSED) {
+    throw new QueryError("sort by reason only valid on closed connections");
+  }
 }
 
 interface Entry {
@@ -111,8 +119,9 @@ function comparator(sort: SortOpt, now: number): Compare {
     case SortOpt.LAST:
       return desc((r) => r.lastActivity);
     case SortOpt.IDLE:
-      // nats-server 2.9 lists the least idle first (checked against it in monitor-compat.test.ts).
-      return (a, b) => (now - a.lastActivity) - (now - b.lastActivity);
+      // What nats-server 2.9 sorts by, whatever the name: the span from start to last activity,
+      // longest first.
+      return desc((r) => r.lastActivity - r.start);
     case SortOpt.UPTIME:
       return (a, b) => ((a.stop ?? now) - a.start) - ((b.stop ?? now) - b.start);
     case SortOpt.STOP:
@@ -130,6 +139,10 @@ export function buildConnz(
   now: number,
 ): Connz {
   const nowText = goTime(now);
+  if (o.account === SYSTEM_ACCOUNT) {
+    // The system account exists but no client is in it.
+    return { server_id: serverId, now: nowText, num_connections: 0, total: 0, offset: o.offset, limit: o.limit, connections: [] };
+  }
   if (o.account !== "" && o.account !== GLOBAL_ACCOUNT) {
     // nats-server answers an unknown account before it fills in its id or the list.
     return { server_id: "", now: nowText, num_connections: 0, total: 0, offset: o.offset, limit: o.limit, connections: null };
@@ -150,13 +163,13 @@ export function buildConnz(
     }
   } else if (wantOpen) {
     for (const c of clients.values()) {
-      if (o.user !== "" && c.user !== o.user) continue;
+      if ((o.user !== "" && c.user !== o.user) || o.mqttClient !== "") continue;
       entries.push({ rec: openRecord(c, false), client: c });
     }
   }
   const keepDetail = o.detail && !o.auth;
   for (const r of closedList) {
-    if (o.user !== "" && r.user !== o.user) continue;
+    if ((o.user !== "" && r.user !== o.user) || o.mqttClient !== "") continue;
     if (keepDetail) r.detailKept = true;
     entries.push({ rec: r, client: null });
   }

@@ -63,11 +63,6 @@ export function goTime(epochMs: number): string {
   return `${base}.${String(ns).padStart(9, "0").replace(/0+$/, "")}Z`;
 }
 
-/** The current time in fractional epoch milliseconds, to microsecond precision. */
-export function preciseNow(): number {
-  return performance.timeOrigin + performance.now();
-}
-
 const HTML_UNSAFE = /[<>&\u2028\u2029]/g;
 const HTML_ESCAPES: Record<string, string> = {
   "<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029",

@@ -3,11 +3,17 @@
 import { PROTOCOL_VERSION } from "../info.js";
 import { MonitorPath } from "./paths.js";
 
+// nats-server's links in its order, then /metrics.
 const LINKS: readonly (readonly [string, string])[] = [
   [MonitorPath.VARZ, "General"],
+  [MonitorPath.JSZ, "JetStream"],
   [MonitorPath.CONNZ, "Connections"],
+  [MonitorPath.ACCOUNTZ, "Accounts"],
+  [MonitorPath.ACCSTATZ, "Account Stats"],
   [MonitorPath.SUBSZ, "Subscriptions"],
   [MonitorPath.ROUTEZ, "Routes"],
+  [MonitorPath.LEAFZ, "LeafNodes"],
+  [MonitorPath.GATEWAYZ, "Gateways"],
   [MonitorPath.HEALTHZ, "Health Probe"],
   [MonitorPath.METRICS, "Prometheus Metrics"],
 ];

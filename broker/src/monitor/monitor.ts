@@ -11,12 +11,15 @@ import type { Subscription } from "../client/subscription.js";
 import type { Server } from "../server.js";
 import { ClosedRing } from "./closed-ring.js";
 import { openRecord } from "./conn-info.js";
-import { buildConnz, parseConnzQuery, DEFAULT_CONN_LIST_SIZE, SortOpt } from "./connz.js";
-import { goJson, preciseNow } from "./go-format.js";
+import { buildJsz, buildLeafz, buildGatewayz } from "./absent-subsystems.js";
+import { buildAccountz, buildAccstatz } from "./accounts.js";
+import { buildConnz, checkConnzOptions, parseConnzQuery, DEFAULT_CONN_LIST_SIZE, SortOpt } from "./connz.js";
+import { preciseNow } from "../clock.js";
+import { goJson } from "./go-format.js";
 import { indexPage } from "./index-page.js";
 import { MetricsRegistry } from "./metrics.js";
 import { MonitorPath } from "./paths.js";
-import { ConnState, decodeBool, QueryError } from "./query.js";
+import { ConnState, decodeBool, parseQuery, QueryError } from "./query.js";
 import { buildRoutez, parseRoutezQuery, type RouteSource } from "./routez.js";
 import { buildSubsz, parseSubszQuery } from "./subsz.js";
 import { UsageSampler } from "./usage.js";
@@ -30,6 +33,7 @@ interface Reply {
   type: string | null; // null: Go sniffs text/plain for bodies written after an early status
   body: string;
   jsonp: boolean;
+  headers?: Record<string, string>;
 }
 
 export class Monitor {
@@ -38,7 +42,7 @@ export class Monitor {
   /** Set by the cluster module; without it /routez lists no routes. */
   routeSource: RouteSource | null = null;
   /** When the configuration was last loaded; a reload moves it. */
-  configLoadTime: Date;
+  configLoadTime: number;
   private readonly httpReqStats = new Map<string, number>();
   private readonly metrics = new MetricsRegistry();
   private http: http.Server | null = null;
@@ -134,14 +138,19 @@ export class Monitor {
   private serve(req: http.IncomingMessage, res: http.ServerResponse): void {
     const target = parseTarget(req.url ?? "/");
     const send = (r: Reply, extra: Record<string, string> = {}) => {
-      const cb = target?.query.get("callback") ?? "";
+      const cb = typeof target === "object" && target !== null ? target.query.get("callback") ?? "" : "";
       const jsonp = r.jsonp && cb !== "";
       const body = jsonp ? `${cb}(${r.body})` : r.body;
       const type = jsonp ? "application/javascript" : r.type ?? "text/plain; charset=utf-8";
-      res.writeHead(r.status, { ...extra, "Content-Type": type, "Content-Length": Buffer.byteLength(body) });
+      res.writeHead(r.status, { ...extra, "Content-Type": type, ...r.headers, "Content-Length": Buffer.byteLength(body) });
       res.end(body);
     };
     if (target === null) return send({ status: 400, type: null, body: "400 Bad Request", jsonp: false });
+    if (target === "*") {
+      res.writeHead(400, { Connection: "close", "Content-Length": 0 }); // Go answers it before any handler
+      res.end();
+      return;
+    }
     const { path, query, rawQuery } = target;
     // Go's ServeMux answers a path that is not clean with a redirect to the clean one.
     const clean = cleanPath(path);
@@ -187,6 +196,7 @@ export class Monitor {
       case MonitorPath.CONNZ: {
         const o = parseConnzQuery(q);
         this.count(MonitorPath.CONNZ);
+        checkConnzOptions(o);
         return json(buildConnz(s.id, s.clients, this.closed, o, now));
       }
       case MonitorPath.ROUTEZ: {
@@ -196,19 +206,35 @@ export class Monitor {
       }
       case MonitorPath.SUBSZ:
       case MonitorPath.SUBSCRIPTIONSZ: {
-        const o = parseSubszQuery(q);
         this.count(MonitorPath.SUBSZ);
+        const o = parseSubszQuery(q);
         return json(buildSubsz(s.id, s.sublist, o, now));
       }
       case MonitorPath.HEALTHZ: {
-        for (const p of ["js-enabled", "js-enabled-only", "js-server-only"]) decodeBool(q, p);
         this.count(MonitorPath.HEALTHZ);
+        for (const p of ["js-enabled", "js-enabled-only", "js-server-only"]) decodeBool(q, p);
         if (s.readyForConnections()) return { status: 200, type: "application/json", body: '{"status":"ok"}', jsonp: true };
         s.log.warn(`Healthcheck failed: ${JSON.stringify(NOT_READY)}`);
         return { status: 503, type: null, body: goJson({ status: "error", error: NOT_READY }, false), jsonp: true };
       }
+      case MonitorPath.ACCOUNTZ:
+        this.count(MonitorPath.ACCOUNTZ);
+        return json(buildAccountz(s, q, now));
+      case MonitorPath.ACCSTATZ:
+        this.count(MonitorPath.ACCSTATZ);
+        return json(buildAccstatz(s, q, now));
+      case MonitorPath.JSZ:
+        this.count(MonitorPath.JSZ);
+        return json(buildJsz(s.id, now));
+      case MonitorPath.LEAFZ:
+        this.count(MonitorPath.LEAFZ);
+        return json(buildLeafz(s.id, now));
+      case MonitorPath.GATEWAYZ:
+        this.count(MonitorPath.GATEWAYZ);
+        return json(buildGatewayz(s.id, now));
       default:
-        return { status: 404, type: null, body: "404 page not found\n", jsonp: false };
+        // Go's http.NotFound, as nats-server's mux answers an unknown path.
+        return { status: 404, type: null, body: "404 page not found\n", jsonp: false, headers: { "X-Content-Type-Options": "nosniff" } };
     }
   }
 
@@ -228,7 +254,7 @@ export class Monitor {
     const now = preciseNow();
     const connzDefaults = {
       sort: SortOpt.CID, auth: false, subs: false, detail: false, offset: 0, limit: DEFAULT_CONN_LIST_SIZE,
-      cid: 0, state: ConnState.OPEN, user: "", account: "",
+      cid: 0, state: ConnState.OPEN, user: "", account: "", mqttClient: "",
     };
     return this.metrics.render({
       varz: this.varz(now),
@@ -240,13 +266,20 @@ export class Monitor {
   }
 }
 
-/** The request's decoded path and its query; null when the path has a bad %-escape. */
-function parseTarget(url: string): { path: string; query: URLSearchParams; rawQuery: string } | null {
+const ABSOLUTE_FORM = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?]*/;
+
+/**
+ * The request's decoded path and its query as Go's net/http reads the request target (an absolute
+ * URL stands for its path); "*" for the asterisk form, null when the path has a bad %-escape.
+ */
+function parseTarget(target: string): { path: string; query: URLSearchParams; rawQuery: string } | "*" | null {
+  if (target === "*") return "*";
+  const url = target.replace(ABSOLUTE_FORM, "");
   const q = url.indexOf("?");
   const rawPath = q < 0 ? url : url.slice(0, q);
   const rawQuery = q < 0 ? "" : url.slice(q + 1);
   try {
-    return { path: decodeURIComponent(rawPath), query: new URLSearchParams(rawQuery), rawQuery };
+    return { path: decodeURIComponent(rawPath), query: parseQuery(rawQuery), rawQuery };
   } catch {
     return null;
   }

@@ -9,6 +9,11 @@ export const MonitorPath = {
   /** nats-server's older name for /subsz; its requests count under /subsz. */
   SUBSCRIPTIONSZ: "/subscriptionsz",
   HEALTHZ: "/healthz",
+  ACCOUNTZ: "/accountz",
+  ACCSTATZ: "/accstatz",
+  JSZ: "/jsz",
+  LEAFZ: "/leafz",
+  GATEWAYZ: "/gatewayz",
   /** Prometheus metrics named as the standard NATS exporter names them. */
   METRICS: "/metrics",
 } as const;

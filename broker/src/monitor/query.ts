@@ -3,6 +3,45 @@
 
 export class QueryError extends Error {}
 
+const HEX = /^[0-9a-fA-F]{2}$/;
+
+/** Go's url.QueryUnescape: `+` is a space and `%` must start two hex digits; null when malformed. */
+function unescape(s: string): string | null {
+  if (!s.includes("%") && !s.includes("+")) return s;
+  const bytes: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x25) {
+      const hex = s.slice(i + 1, i + 3);
+      if (!HEX.test(hex)) return null;
+      bytes.push(Number.parseInt(hex, 16));
+      i += 2;
+    } else if (c === 0x2b) {
+      bytes.push(0x20);
+    } else {
+      for (const b of Buffer.from(s[i]!, "utf8")) bytes.push(b);
+    }
+  }
+  return Buffer.from(bytes).toString("utf8");
+}
+
+/**
+ * The query as Go's url.ParseQuery reads it for nats-server: pairs split on `&`, and a pair with a
+ * `;` or a bad escape dropped rather than failing the request.
+ */
+export function parseQuery(raw: string): URLSearchParams {
+  const q = new URLSearchParams();
+  for (const pair of raw.split("&")) {
+    if (pair === "" || pair.includes(";")) continue;
+    const eq = pair.indexOf("=");
+    const key = unescape(eq < 0 ? pair : pair.slice(0, eq));
+    const value = unescape(eq < 0 ? "" : pair.slice(eq + 1));
+    if (key === null || value === null) continue;
+    q.append(key, value);
+  }
+  return q;
+}
+
 /** Go's strconv.Quote for the ASCII cases that occur in query strings. */
 function quote(s: string): string {
   return JSON.stringify(s);
@@ -42,9 +81,9 @@ export function decodeUint64(q: URLSearchParams, name: string): number {
   return Number(s);
 }
 
-/** `subs`: "detail" asks for the detailed list, anything else is a boolean. */
+/** `subs`: "detail" (in any case) asks for the detailed list, anything else is a boolean. */
 export function decodeSubs(q: URLSearchParams): { subs: boolean; detail: boolean } {
-  if (q.get("subs") === "detail") return { subs: false, detail: true };
+  if (q.get("subs")?.toLowerCase() === "detail") return { subs: false, detail: true };
   return { subs: decodeBool(q, "subs"), detail: false };
 }
 

@@ -57,7 +57,7 @@ export function parseSubszQuery(q: URLSearchParams): SubszOptions {
   };
 }
 
-const ZERO_STATS: SublistStats = {
+export const ZERO_STATS: SublistStats = {
   num_subscriptions: 0, num_cache: 0, num_inserts: 0, num_removes: 0, num_matches: 0,
   cache_hit_rate: 0, max_fanout: 0, avg_fanout: 0,
 };

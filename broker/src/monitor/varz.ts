@@ -4,6 +4,7 @@
 
 import type { Server } from "../server.js";
 import { PROTOCOL_VERSION } from "../info.js";
+import { SYSTEM_ACCOUNT } from "./conn-info.js";
 import { goTime, natsUptime } from "./go-format.js";
 import type { RouteSource } from "./routez.js";
 import type { UsageSampler } from "./usage.js";
@@ -11,8 +12,6 @@ import type { UsageSampler } from "./usage.js";
 const NS_PER_MS = 1_000_000;
 /** nats-server's default TLS handshake timeout for routes, in ms, when the cluster has no TLS block. */
 const DEFAULT_ROUTE_TLS_TIMEOUT_MS = 2000;
-/** The system account nats-server always names, though Skein runs no system services on it. */
-export const SYSTEM_ACCOUNT = "$SYS";
 
 export interface ClusterOptsVarz {
   name?: string;
@@ -85,7 +84,7 @@ export interface VarzContext {
   usage: UsageSampler;
   routes: RouteSource | null;
   httpReqStats: ReadonlyMap<string, number>;
-  configLoadTime: Date;
+  configLoadTime: number;
 }
 
 /** "host:port" of a route URL such as nats://user:pass@host:6222, as /varz lists it. */
@@ -155,9 +154,9 @@ export function buildVarz(ctx: VarzContext, now: number): Varz {
     jetstream: {},
     tls_timeout: o.tlsTimeout / 1000,
     write_deadline: o.writeDeadline * NS_PER_MS,
-    start: goTime(s.startTime.getTime()),
+    start: goTime(s.startTime),
     now: goTime(now),
-    uptime: natsUptime(now - s.startTime.getTime()),
+    uptime: natsUptime(now - s.startTime),
     mem: ctx.usage.mem(),
     cores: ctx.usage.cores(),
     gomaxprocs: ctx.usage.maxProcs(),
@@ -174,7 +173,7 @@ export function buildVarz(ctx: VarzContext, now: number): Varz {
     slow_consumers: s.slowConsumers,
     subscriptions: s.sublist.size,
     http_req_stats: sortedStats(ctx.httpReqStats),
-    config_load_time: goTime(ctx.configLoadTime.getTime()),
+    config_load_time: goTime(ctx.configLoadTime),
     system_account: SYSTEM_ACCOUNT,
   };
   return v;
