@@ -65,6 +65,27 @@ forEachKind("route port: INFO carries proto 2, the cluster name, headers and the
   }
 });
 
+forEachKind("route port: a peer that keeps sending but never answers PING is closed as stale", async (c) => {
+  // Unlike a client, a route is PINGed every ping_interval whatever its traffic.
+  const r = await routePeer(c);
+  try {
+    r.send(`CONNECT ${JSON.stringify({ ...ROUTE_CONNECT, cluster: "skein-test" })}\r\n`);
+    r.send(`INFO ${JSON.stringify({ server_id: "NFAKEROUTEPEER", cluster: "skein-test", proto: 2, headers: true })}\r\n`);
+    let i = 0;
+    const busy = setInterval(() => r.send(`RS+ $G busy.${i++}\r\n`), 100);
+    try {
+      await r.expect(/^(?:RS\+ [^\r]*\r\n)*PING\r\n/, 5000);
+      await r.expect("PING\r\n", 5000);
+      await r.expect("-ERR 'Stale Connection'\r\n", 5000);
+      await r.expectClosed();
+    } finally {
+      clearInterval(busy);
+    }
+  } finally {
+    r.close();
+  }
+}, { extra: () => `ping_interval: "500ms"\nping_max: 2` });
+
 forEachKind("route port: a route CONNECT with another cluster name is rejected with nats-server's -ERR", async (c) => {
   const r = await routePeer(c);
   r.send(`CONNECT ${JSON.stringify({ ...ROUTE_CONNECT, cluster: "other" })}\r\nPING\r\n`);

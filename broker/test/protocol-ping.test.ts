@@ -47,3 +47,24 @@ forBothServers(
   },
   { server: PINGS },
 );
+
+forBothServers(
+  "with the default ping_interval, the first PING comes about 2 s after CONNECT, even to an active client",
+  async ({ client }) => {
+    // The RTT from INFO to CONNECT is only an estimate: the first PING measures it, so it is not
+    // skipped for activity.
+    const c = await client();
+    c.send("SUB a 1\r\nPING\r\n");
+    await c.expect("PONG\r\n");
+    await c.expect("PING\r\n", 3000);
+    c.send("PONG\r\n");
+  },
+);
+
+forBothServers(
+  "a client that has not sent CONNECT is not PINGed",
+  async ({ client }) => {
+    const c = await client(null);
+    await c.expectNothing(3000);
+  },
+);

@@ -16,8 +16,9 @@ import { isValidInfo } from "../protocol/info-check.js";
 import { decodeConnect } from "../protocol/connect.js";
 import { authenticate, type Credentials } from "./auth.js";
 import { peerVerifyError } from "./tls.js";
-import { preciseNow } from "../clock.js";
 import { readIntoShared } from "./read-buffer.js";
+import { NANOSECOND, preciseNow } from "../clock.js";
+import { FIRST_CLIENT_PING_MS, Pinger } from "./pinger.js";
 import type { Permissions } from "./permissions.js";
 import { ERR, PROTO, CloseReason } from "../protocol/protocol-text.js";
 import { stripV4Mapped, type Server } from "../server.js";
@@ -59,11 +60,8 @@ export class Client implements ClientOpHandler {
   outMsgs = 0;
   outBytes = 0;
   lastActivity = preciseNow();
-  pingsOut = 0;
-  rtt = 0;
-  private rttStart = 0;
+  readonly pinger = new Pinger(this, true);
   private authTimer: NodeJS.Timeout | null = null;
-  private pingTimer: NodeJS.Timeout | null = null;
 
   // One-entry cache of the last PUB subject: its bytes, string, match result and sublist generation.
   private readonly last = new LastSubject<MatchResult<Subscription>>();
@@ -93,13 +91,11 @@ export class Client implements ClientOpHandler {
     socket.on("drain", () => this.out.drained());
   }
 
-  /** Arms the auth and ping timers (INFO has been sent). */
+  /** Arms the auth timer (INFO has been sent). */
   begin(): void {
     if (this.server.authRequired()) {
       this.authTimer = setTimeout(() => this.authTimeout(), this.server.opts.authTimeout);
     }
-    const pi = this.server.opts.pingInterval;
-    if (pi > 0) this.pingTimer = setInterval(() => this.processPingTimer(), pi);
   }
 
   /** Closes the connection if its TLS handshake does not finish in time. */
@@ -179,8 +175,12 @@ export class Client implements ClientOpHandler {
       return this.close(CloseReason.PROTOCOL_VIOLATION);
     }
     this.connectReceived = true;
-    // As nats-server, take the time from INFO to CONNECT as the first RTT estimate.
-    if (this.rtt === 0) this.rtt = Math.max(1, Date.now() - this.start);
+    // As nats-server, take the time from INFO to CONNECT as the first RTT estimate, and start the
+    // PINGs from CONNECT (a client that never sends one is not PINGed).
+    const p = this.pinger;
+    if (p.rtt === 0) p.rtt = Math.max(NANOSECOND, preciseNow() - this.start);
+    const so = this.server.opts;
+    p.start(so.pingInterval, so.pingMax, FIRST_CLIENT_PING_MS);
     if (this.verbose) this.out.queueProto(PROTO.OK);
   }
 
@@ -207,6 +207,7 @@ export class Client implements ClientOpHandler {
   processPing(): void {
     if (!this.opAllowed()) return;
     this.out.queueProto(PROTO.PONG);
+    this.pinger.pinged();
     if (this.firstPongSent || !this.connectReceived) return;
     this.firstPongSent = true;
     // As nats-server: a client that takes async INFO and connected before the cluster's client URLs
@@ -216,11 +217,7 @@ export class Client implements ClientOpHandler {
 
   processPong(): void {
     if (!this.opAllowed()) return;
-    this.pingsOut = 0;
-    if (this.rttStart !== 0) {
-      this.rtt = Date.now() - this.rttStart;
-      this.rttStart = 0;
-    }
+    this.pinger.ponged();
   }
 
   processSub(): void {
@@ -436,19 +433,14 @@ export class Client implements ClientOpHandler {
     this.close(CloseReason.AUTH_TIMEOUT);
   }
 
-  private processPingTimer(): void {
-    if (this.closed) return;
-    const opts = this.server.opts;
-    if (this.pingsOut + 1 > opts.pingMax) {
-      this.sendErr(ERR.STALE);
-      this.server.log.debug(`${this.tag()} - Stale Client Connection - Closing`);
-      return this.close(CloseReason.STALE);
-    }
-    // Recent traffic from the client proves it alive; skip the PING unless RTT is unknown.
-    if (this.rtt !== 0 && Date.now() - this.lastActivity < opts.pingInterval) return;
-    this.pingsOut++;
-    this.rttStart = Date.now();
+  sendPing(): void {
     this.out.sendNow(PROTO.PING);
+  }
+
+  stale(): void {
+    this.sendErr(ERR.STALE);
+    this.server.log.debug(`${this.tag()} - Stale Client Connection - Closing`);
+    this.close(CloseReason.STALE);
   }
 
   sendErr(text: string): void {
@@ -462,7 +454,7 @@ export class Client implements ClientOpHandler {
     this.closeReason = reason;
     this.parser.halted = true;
     if (this.authTimer !== null) clearTimeout(this.authTimer);
-    if (this.pingTimer !== null) clearInterval(this.pingTimer);
+    this.pinger.stop();
     for (const sub of this.subs.values()) this.server.removeSubscription(sub);
     this.subs.clear();
     this.out.close(reason === CloseReason.SLOW_CONSUMER_PENDING || reason === CloseReason.SLOW_CONSUMER_DEADLINE);

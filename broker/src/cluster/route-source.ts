@@ -14,7 +14,7 @@ function monitored(r: Route): MonitoredRoute {
     port: r.port,
     start: r.start,
     lastActivity: r.lastActivity,
-    rtt: r.rtt,
+    rtt: r.pinger.rtt,
     pending: r.socket.writableLength + r.out.pos,
     inMsgs: r.inMsgs,
     outMsgs: r.outMsgs,

@@ -4,8 +4,9 @@
 
 import type { Socket } from "node:net";
 import { TLSSocket } from "node:tls";
-import { preciseNow } from "../clock.js";
 import { readIntoShared } from "../client/read-buffer.js";
+import { preciseNow } from "../clock.js";
+import { FIRST_ROUTE_PING_MS, Pinger } from "../client/pinger.js";
 import { RouteParser, type RouteOpHandler } from "./route-parser.js";
 import { Outbound } from "../client/outbound.js";
 import { PROTO, CloseReason } from "../protocol/protocol-text.js";
@@ -52,9 +53,8 @@ export class Route implements RouteOpHandler {
   inBytes = 0;
   outMsgs = 0;
   outBytes = 0;
-  pingsOut = 0;
   lastActivity = preciseNow();
-  rtt = 0;
+  readonly pinger = new Pinger(this, false);
   /** Forwarding scratch for the message being routed (see Cluster.forward). */
   fwd = false;
   readonly fwdQueues: string[] = [];
@@ -62,8 +62,6 @@ export class Route implements RouteOpHandler {
   /** The last routed subject and its local interest (see Cluster.deliverRouted). */
   readonly last = new LastSubject<MatchResult<Subscription>>();
   private readonly tagText: string;
-  private rttStart = 0;
-  private pingTimer: NodeJS.Timeout | null = null;
   private authTimer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -96,7 +94,7 @@ export class Route implements RouteOpHandler {
     return this.url !== null;
   }
 
-  /** Sends this side's opening: CONNECT (when dialling), INFO, PING. */
+  /** Sends this side's opening: CONNECT (when dialling) and INFO; the first PING follows in a second. */
   begin(): void {
     const o = this.server.opts;
     if (this.url !== null) {
@@ -118,8 +116,7 @@ export class Route implements RouteOpHandler {
       }, o.cluster.authTimeout);
     }
     this.out.sendNow(this.cluster.infoLine());
-    this.out.sendNow(PROTO.PING);
-    if (o.pingInterval > 0) this.pingTimer = setInterval(() => this.processPingTimer(), o.pingInterval);
+    this.pinger.start(o.pingInterval, o.pingMax, FIRST_ROUTE_PING_MS);
   }
 
   private onData(chunk: Buffer, n: number): void {
@@ -228,14 +225,11 @@ export class Route implements RouteOpHandler {
 
   processPing(): void {
     this.out.queueProto(PROTO.PONG);
+    this.pinger.pinged();
   }
 
   processPong(): void {
-    this.pingsOut = 0;
-    if (this.rttStart !== 0) {
-      this.rtt = Date.now() - this.rttStart;
-      this.rttStart = 0;
-    }
+    this.pinger.ponged();
   }
 
   processErr(text: string): void {
@@ -248,16 +242,14 @@ export class Route implements RouteOpHandler {
     this.close(CloseReason.PROTOCOL_VIOLATION);
   }
 
-  private processPingTimer(): void {
-    if (this.closed) return;
-    if (this.pingsOut + 1 > this.server.opts.pingMax) {
-      this.sendErr("Stale Connection");
-      this.server.log.debug(`${this.tag()} - Stale Route Connection - Closing`);
-      return this.close(CloseReason.STALE);
-    }
-    this.pingsOut++;
-    this.rttStart = Date.now();
+  sendPing(): void {
     this.out.sendNow(PROTO.PING);
+  }
+
+  stale(): void {
+    this.sendErr("Stale Connection");
+    this.server.log.debug(`${this.tag()} - Stale Route Connection - Closing`);
+    this.close(CloseReason.STALE);
   }
 
   sendErr(text: string): void {
@@ -269,7 +261,7 @@ export class Route implements RouteOpHandler {
     this.closed = true;
     this.closeReason = reason;
     this.parser.halted = true;
-    if (this.pingTimer !== null) clearInterval(this.pingTimer);
+    this.pinger.stop();
     if (this.authTimer !== null) clearTimeout(this.authTimer);
     for (const rs of this.subs.values()) this.cluster.remote.remove(rs);
     this.subs.clear();

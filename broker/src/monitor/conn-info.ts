@@ -116,7 +116,7 @@ export function openRecord(c: Client, withSubs: boolean, closedSubs?: readonly S
     lastActivity: c.lastActivity,
     stop: null,
     reason: "",
-    rtt: c.rtt,
+    rtt: c.pinger.rtt,
     pending: c.socket.writableLength + c.out.pos,
     inMsgs: c.inMsgs,
     outMsgs: c.outMsgs,

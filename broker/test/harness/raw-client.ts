@@ -203,11 +203,7 @@ export class RawClient {
         this.consume(6);
         return out;
       }
-      if (this.buf.length >= 6 && this.buf.subarray(0, 6).equals(PING)) {
-        this.consume(6);
-        this.send("PONG\r\n");
-        continue;
-      }
+      if (this.answerPing()) continue;
       const frame = this.buf.length >= 6 ? this.tryParseMsg() : undefined;
       if (frame) {
         out.push(frame);
@@ -220,12 +216,30 @@ export class RawClient {
     }
   }
 
-  /** Reads exactly n frames. */
+  /** Reads exactly n frames, answering server PINGs in between as a real client would. */
   async readMsgs(n: number, timeout = DEFAULT_TIMEOUT): Promise<MsgFrame[]> {
     const out: MsgFrame[] = [];
     const deadline = Date.now() + timeout;
-    while (out.length < n) out.push(await this.readMsg(Math.max(1, deadline - Date.now())));
+    while (out.length < n) {
+      if (this.answerPing()) continue;
+      if (this.buf.length < 6) {
+        if (this.closedFlag) throw new ProtocolError(`${this.label}: connection closed; expected MSG, got ${show(this.pending)}`);
+        const left = deadline - Date.now();
+        if (left <= 0) throw new ProtocolError(`${this.label}: no MSG within ${timeout} ms; got ${show(this.pending)}`);
+        await this.waitForData(left);
+        continue;
+      }
+      out.push(await this.readMsg(Math.max(1, deadline - Date.now())));
+    }
     return out;
+  }
+
+  /** Consumes a server PING at the head of the buffer and answers it. */
+  private answerPing(): boolean {
+    if (this.buf.length < 6 || !this.buf.subarray(0, 6).equals(PING)) return false;
+    this.consume(6);
+    this.send("PONG\r\n");
+    return true;
   }
 
   private tryParseMsg(): MsgFrame | undefined {
