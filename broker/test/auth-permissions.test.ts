@@ -103,6 +103,35 @@ both("no_auth_user: a client without credentials gets that user's permissions", 
   await anon.expect("PONG\r\n");
 });
 
+both("no_auth_user: ops before any CONNECT sign the client in as that user, with its permissions", async (_k, s) => {
+  const c = await RawClient.connect(s.port);
+  // Verbose by default until a CONNECT says otherwise: +OK for what is allowed, -ERR alone for the rest.
+  c.send("SUB private 1\r\nSUB public.x 2\r\nPING\r\n");
+  await c.expect(`-ERR 'Permissions Violation for Subscription to "private"'\r\n+OK\r\nPONG\r\n`);
+  // A later CONNECT with credentials signs in as that user instead.
+  c.send('CONNECT {"verbose":false,"user":"bob","pass":"bpw"}\r\nSUB private 3\r\nPING\r\n');
+  await c.expect("PONG\r\n");
+});
+
+both("no_auth_user: empty credentials are no credentials, a lone password is refused", async (_k, s) => {
+  const empty = await RawClient.connect(s.port);
+  empty.send('CONNECT {"verbose":false,"user":"","auth_token":""}\r\nSUB private 1\r\nPING\r\n');
+  await empty.expect(`-ERR 'Permissions Violation for Subscription to "private"'\r\nPONG\r\n`);
+  const pass = await RawClient.connect(s.port);
+  pass.send('CONNECT {"verbose":false,"pass":"gpw"}\r\nPING\r\n');
+  await pass.expectErr("Authorization Violation");
+  await pass.expectClosed();
+});
+
+both("verbose: a PUB refused by permissions gets its -ERR and no +OK", async (_k, s) => {
+  const c = await RawClient.connect(s.port);
+  c.send('CONNECT {"verbose":true,"user":"alice","pass":"apw"}\r\n');
+  await c.expect("+OK\r\n");
+  c.send("PUB other 1\r\nz\r\nPUB orders.new 1\r\nz\r\nPUB other 1\r\nz\r\nPING\r\n");
+  const denied = `-ERR 'Permissions Violation for Publish to "other"'\r\n`;
+  await c.expect(`${denied}+OK\r\n${denied}PONG\r\n`);
+});
+
 both("allow_responses: a responder may publish once to the reply subject of a request it received", async (_k, s) => {
   const svc = await login(s, "svc", "spw");
   svc.send("SUB req.time 1\r\nPING\r\n");

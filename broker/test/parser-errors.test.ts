@@ -127,13 +127,16 @@ test("wrong argument counts close the connection without an -ERR", () => {
   }
 });
 
-test("a CR inside a control line is part of the argument, whatever the chunking", () => {
-  // Only the CR right before the LF ends the line. (nats-server 2.9.10 closes the connection on
-  // `SUB foo\r 1\n`; skein hands the subject "foo\r" over and the client refuses it as invalid.)
-  const recs = everyChunking("SUB foo\r 1\nPING\r\n");
-  assert.deepEqual(recs, [{ op: "SUB", args: ["foo\r", "1"] }, { op: "PING" }]);
-  // `SUB foo\r\r\n` is one argument ("foo\r"): a SUB without a sid.
+test("a CR inside a control line: SUB and UNSUB split at it, and a bare LF then drops the line's last byte", () => {
+  // As nats-server 2.9: once a line has shown a CR, the byte before its LF is dropped (the CR of a
+  // CRLF, normally), and SUB and UNSUB split their arguments at CRs as at spaces.
+  assert.deepEqual(everyChunking("SUB foo\rq 1\r\nPING\r\n"), [{ op: "SUB", args: ["foo", "q", "1"] }, { op: "PING" }]);
+  assert.deepEqual(everyChunking("SUB foo 1\r\r\nUNSUB 1\r5\r\n"), [{ op: "SUB", args: ["foo", "1"] }, { op: "UNSUB", args: ["1", "5"] }]);
+  // `SUB foo\r 1\n` loses its "1": a SUB without a sid, closed without an -ERR.
+  assert.deepEqual(shape(everyChunking("SUB foo\r 1\nPING\r\n")), [{ op: "ERROR", sendErr: null }]);
   assert.deepEqual(shape(everyChunking("SUB foo\r\r\n")), [{ op: "ERROR", sendErr: null }]);
+  // PUB keeps a CR inside its subject.
+  assert.deepEqual(everyChunking("PUB a\rb 1\r\nz\r\n").map((r) => (r.op === "PUB" ? r.args : r.op)), [["a\rb", "1"], "MSG"]);
 });
 
 const MCL = 64;
@@ -184,4 +187,20 @@ test("max_control_line: the payload does not count against it", () => {
   const payload = "p".repeat(500);
   const recs = everyChunking(`PUB a 500\r\n${payload}\r\nPING\r\n`, MCL);
   assert.deepEqual(recs.map((r) => r.op), ["PUB", "MSG", "PING"]);
+});
+
+test("payloadSplit: set only when the read ends inside a payload or before its LF, as nats-server clones", () => {
+  const cases: [string, boolean][] = [
+    ["PUB a 5\r\nab", true],
+    ["PUB a 5\r\nabcde", true],
+    ["PUB a 5\r\nabcde\r", true],
+    ["PUB a 5\r\nPING\r\n", false], // the sixth byte should be the CR: an error within this read
+    ["PUB a 5\r\nabcdeX", false],
+    ["PUB a 5\r\nabcde\r\n", false],
+  ];
+  for (const [input, want] of cases) {
+    const r = new Recorder();
+    r.parser.parse(bytes(input));
+    assert.equal(r.parser.payloadSplit, want, JSON.stringify(input));
+  }
 });

@@ -12,6 +12,7 @@ export type OpRecord =
   | { op: "UNSUB"; args: string[] }
   | { op: "PING" }
   | { op: "PONG" }
+  | { op: "GATE" }
   | { op: "ERROR"; sendErr: string | null; detail: string };
 
 export interface RecorderOptions {
@@ -74,6 +75,12 @@ export class Recorder implements ClientOpHandler {
 
   processPong(): void {
     this.push({ op: "PONG" });
+  }
+
+  authGate(): boolean {
+    this.push({ op: "GATE" });
+    this.parser.awaitingAuth = false;
+    return true;
   }
 
   protocolError(sendErr: string | null, detail: string): void {

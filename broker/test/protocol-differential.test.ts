@@ -160,6 +160,22 @@ const SESSIONS: Record<string, string | string[]> = {
   "CONNECT name as object": 'CONNECT {"verbose":false,"name":{}}\r\n',
   "CONNECT echo as string": 'CONNECT {"verbose":false,"echo":"false"}\r\n',
   "CONNECT headers null": 'CONNECT {"verbose":false,"headers":null}\r\nPING\r\n',
+  // Reserved subjects, refused without any permissions configured (and without +OK in verbose mode).
+  "reserved replies, verbose": 'CONNECT {"verbose":true,"pedantic":false}\r\nSUB > 1\r\n' +
+    ["_R_.x", "_R_.", "_R_", "$JS.ACK.x", "$JS.ACK.", "$JS.ACK", "_GR_.x", "_GR_.", "$GR.x", "$GNR.x", "_r_.x"]
+      .map((r) => `PUB a ${r} 1\r\nz\r\n`).join("") + "PING\r\n",
+  "reserved reply on HPUB": `${CH}SUB > 1\r\nHPUB a _R_.r 12 12\r\nNATS/1.0\r\n\r\n\r\nPING\r\n`,
+  // nats-server splits SUB and UNSUB arguments at CRs too (not PUB's).
+  "SUB with a CR before the line end": `${C}SUB a 1\r\r\nPUB a 1\r\nz\r\nPING\r\n`,
+  "SUB with a CR between subject and queue": `${C}SUB a\rq 1\r\nPUB a 1\r\nz\r\nPING\r\n`,
+  "SUB with a CR before the sid": `${C}SUB a\r1\r\nPUB a 1\r\nz\r\nPING\r\n`,
+  "UNSUB with a CR before max": `${C}SUB a 1\r\nUNSUB 1\r1\r\nPUB a 1\r\nz\r\nPUB a 1\r\ny\r\nPING\r\n`,
+  "PUB with a CR in the subject": `${C}SUB > 1\r\nPUB a\rb 1\r\nz\r\nPING\r\n`,
+  // A pedantic subject error, and then a payload that is short: the error comes once (the CR is
+  // missing within the read), or twice when the read ends inside the payload.
+  "pedantic bad subject, payload short by its CR": ['CONNECT {"verbose":false,"pedantic":true}\r\n', "PUB a.* 5\r\nPING\r\n"],
+  "pedantic bad subject, payload split": ['CONNECT {"verbose":false,"pedantic":true}\r\n', "PUB a.* 5\r\nab", "cde\r\nPING\r\n"],
+  "publish to a gateway reply subject": `${C}SUB > 1\r\nPUB _GR_.x 1\r\nz\r\nPUB _GR_. 1\r\nz\r\nPUB _R_.x 1\r\nz\r\nPING\r\n`,
 };
 
 interface Variant {
@@ -219,6 +235,12 @@ const VARIANTS: Variant[] = [
       "CONNECT right, no_responders without headers": 'CONNECT {"user":"u","pass":"p","no_responders":true}\r\n',
       "CONNECT wrong, no_responders without headers": 'CONNECT {"user":"u","pass":"x","no_responders":true}\r\n',
       "CONNECT wrong, protocol 2": 'CONNECT {"user":"u","pass":"x","protocol":2}\r\n',
+      // Before CONNECT only a `C` may start an op.
+      "+OK before CONNECT": "+OK\r\nPING\r\n",
+      "-ERR before CONNECT": "-ERR 'x'\r\n",
+      "bare CRLF before CONNECT": "\r\n",
+      "CX before CONNECT": "CX\r\n",
+      "lowercase connect": 'connect {"user":"u","pass":"p"}\r\nPING\r\n',
     },
   },
   {

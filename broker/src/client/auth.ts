@@ -31,7 +31,8 @@ export function authenticate(o: ServerOptions, c: Credentials): AuthResult | nul
   }
   if (o.users.length > 0) {
     let u: UserConfig | undefined;
-    if (c.user === undefined && c.auth_token === undefined && o.noAuthUser !== "") {
+    // As nats-server, empty credentials are no credentials.
+    if (!c.user && !c.pass && !c.auth_token && o.noAuthUser !== "") {
       u = o.users.find((x) => x.username === o.noAuthUser);
     } else {
       u = o.users.find((x) => x.username === c.user);

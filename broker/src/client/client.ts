@@ -12,6 +12,7 @@ import { deliverTo } from "./deliver.js";
 import type { MsgHeader } from "./msg-header.js";
 import { groupWeight, type RemoteSub } from "../cluster/cluster.js";
 import { LastSubject } from "../subjects/last-subject.js";
+import { isGatewayReplySubject, isReservedReply } from "../subjects/reserved.js";
 import { isValidInfo } from "../protocol/info-check.js";
 import { decodeConnect } from "../protocol/connect.js";
 import { authenticate, type Credentials } from "./auth.js";
@@ -95,6 +96,7 @@ export class Client implements ClientOpHandler {
   begin(): void {
     if (this.server.authRequired()) {
       this.authTimer = setTimeout(() => this.authTimeout(), this.server.opts.authTimeout);
+      this.parser.awaitingAuth = true;
     }
   }
 
@@ -162,10 +164,6 @@ export class Client implements ClientOpHandler {
       return this.close(CloseReason.AUTH_VIOLATION);
     }
     if (!this.authorize()) return;
-    if (this.authTimer !== null) {
-      clearTimeout(this.authTimer);
-      this.authTimer = null;
-    }
     if (proto < 0 || proto > 1) {
       this.sendErr(ERR.BAD_PROTOCOL);
       return this.close(CloseReason.PROTOCOL_VIOLATION);
@@ -174,7 +172,7 @@ export class Client implements ClientOpHandler {
       this.sendErr(ERR.NO_RESPONDERS_NEEDS_HEADERS);
       return this.close(CloseReason.PROTOCOL_VIOLATION);
     }
-    this.connectReceived = true;
+    this.signedIn();
     // As nats-server, take the time from INFO to CONNECT as the first RTT estimate, and start the
     // PINGs from CONNECT (a client that never sends one is not PINGed).
     const p = this.pinger;
@@ -200,12 +198,10 @@ export class Client implements ClientOpHandler {
   }
 
   processInfo(arg: string): void {
-    if (!this.opAllowed()) return;
     if (!isValidInfo(arg)) this.close(CloseReason.PROTOCOL_VIOLATION);
   }
 
   processPing(): void {
-    if (!this.opAllowed()) return;
     this.out.queueProto(PROTO.PONG);
     this.pinger.pinged();
     if (this.firstPongSent || !this.connectReceived) return;
@@ -216,12 +212,10 @@ export class Client implements ClientOpHandler {
   }
 
   processPong(): void {
-    if (!this.opAllowed()) return;
     this.pinger.ponged();
   }
 
   processSub(): void {
-    if (!this.opAllowed()) return;
     const p = this.parser;
     const subject = p.arg(0);
     const queue = p.argc === 3 ? p.arg(1) : null;
@@ -251,7 +245,6 @@ export class Client implements ClientOpHandler {
   }
 
   processUnsub(): void {
-    if (!this.opAllowed()) return;
     const p = this.parser;
     const sid = p.arg(0);
     // As nats-server: a max that is not a number of at most 9 digits unsubscribes at once.
@@ -265,7 +258,6 @@ export class Client implements ClientOpHandler {
   }
 
   processPubArgs(): void {
-    if (!this.opAllowed()) return;
     const p = this.parser;
     const server = this.server;
     if (p.hdrSize >= 0 && !this.headers) {
@@ -293,7 +285,6 @@ export class Client implements ClientOpHandler {
     this.inBytes += size;
     server.inMsgs++;
     server.inBytes += size;
-    if (this.verbose) this.out.queueProto(PROTO.OK);
 
     // Look the subject up, skipping the string and the lookup when it repeats.
     const a = p.argBuf;
@@ -306,16 +297,20 @@ export class Client implements ClientOpHandler {
       const subject = a.toString("latin1", ss, se);
       result = server.sublist.match(subject);
       last.remember(a, ss, se, subject, result, server.sublist.genid);
-      this.lastPubOk = this.perms === null || this.perms.allowsPublish(subject);
+      this.lastPubOk = !isGatewayReplySubject(subject) && (this.perms === null || this.perms.allowsPublish(subject));
       this.lastRemoteGen = -1;
     }
     const subject = last.str;
     // The permission decision is cached with the subject; a denied one may still be a response.
-    if (!this.lastPubOk && !this.perms!.canPublish(subject)) {
-      this.sendErr(`Permissions Violation for Publish to "${subject}"`);
-      server.log.error(`${this.tag()} - Publish Violation - ${this.user ? `User "${this.user}", ` : ""}Subject "${subject}"`);
-      return;
+    if (!this.lastPubOk && (this.perms === null || isGatewayReplySubject(subject) || !this.perms.canPublish(subject))) {
+      return this.publishViolation(`Publish to "${subject}"`, `Subject "${subject}"`);
     }
+    if (p.hasReply() && isReservedReply(a, p.argStart[1]!, p.argEnd[1]!)) {
+      const reply = a.toString("latin1", p.argStart[1], p.argEnd[1]);
+      return this.publishViolation(`Publish with Reply of "${reply}"`, `Reply "${reply}"`);
+    }
+    // As nats-server, +OK only for a PUB that passed its checks.
+    if (this.verbose) this.out.queueProto(PROTO.OK);
     const psubs = result.psubs;
     const qsubs = result.qsubs;
     const cluster = server.cluster;
@@ -374,6 +369,11 @@ export class Client implements ClientOpHandler {
     if (!delivered && this.noResponders && p.hasReply()) this.sendNoResponders();
   }
 
+  private publishViolation(what: string, logged: string): void {
+    this.sendErr(`Permissions Violation for ${what}`);
+    this.server.log.error(`${this.tag()} - Publish Violation - ${this.user ? `User "${this.user}", ` : ""}${logged}`);
+  }
+
   /** Points the shared message description at this PUB's arguments. */
   private describe(m: MsgHeader): void {
     const p = this.parser;
@@ -410,19 +410,34 @@ export class Client implements ClientOpHandler {
   }
 
   protocolError(sendErr: string | null, detail: string): void {
-    // Before CONNECT on a server that requires auth, anything else is an auth violation first.
-    if (!this.parser.inConnect && !this.opAllowed()) return;
     if (sendErr !== null) this.sendErr(sendErr);
     this.server.log.error(`${this.tag()} - Client parser ERROR: ${detail}`);
     this.close(sendErr === ERR.MAX_CONTROL_LINE ? CloseReason.MAX_CONTROL_LINE : CloseReason.PROTOCOL_VIOLATION);
   }
 
-  /** Before CONNECT, an auth-requiring server accepts nothing but CONNECT. */
-  private opAllowed(): boolean {
-    if (this.connectReceived || !this.server.authRequired()) return true;
-    this.sendErr(ERR.AUTH_VIOLATION);
-    this.close(CloseReason.AUTH_VIOLATION);
-    return false;
+  /**
+   * An op other than CONNECT (its first byte is not a `C`) before CONNECT on a server that requires
+   * auth. As nats-server: the no_auth_user, when there is one, signs in there and then; otherwise
+   * the client is refused.
+   */
+  authGate(): boolean {
+    if (this.server.opts.noAuthUser === "") {
+      this.sendErr(ERR.AUTH_VIOLATION);
+      this.close(CloseReason.AUTH_VIOLATION);
+      return false;
+    }
+    if (!this.authorize()) return false;
+    this.signedIn();
+    return true;
+  }
+
+  private signedIn(): void {
+    this.connectReceived = true;
+    this.parser.awaitingAuth = false;
+    if (this.authTimer !== null) {
+      clearTimeout(this.authTimer);
+      this.authTimer = null;
+    }
   }
 
   private authTimeout(): void {

@@ -22,6 +22,8 @@ export interface ClientOpHandler {
   /** A malformed op: the connection must be closed (the parser has halted). `sendErr` is the -ERR text
    * nats-server sends for it, or null when it closes without one. */
   protocolError(sendErr: string | null, detail: string): void;
+  /** An op that is not CONNECT starts while awaitingAuth: false when the client was refused. */
+  authGate(): boolean;
 }
 
 const enum St {
@@ -53,6 +55,8 @@ export class ClientParser {
 
   /** Set by the handler when the connection closes: parsing stops after the current op. */
   halted = false;
+  /** Set by the client while its server requires auth and CONNECT has not come (see authGate). */
+  awaitingAuth = false;
 
   private state: St = St.OP_START;
   private as = 0; // start of the current argument in the chunk
@@ -78,6 +82,8 @@ export class ClientParser {
       const b = buf[i]!;
       switch (this.state) {
         case St.OP_START:
+          // As nats-server, before CONNECT on a server that requires auth only a `C` may start an op.
+          if (this.awaitingAuth && (b | 32) !== S.c && !this.h.authGate()) return;
           switch (b) {
             case S.P: case S.p:
               // Fast path: a whole "PUB " verb in this chunk skips three states, and a plain line
@@ -177,7 +183,7 @@ export class ClientParser {
         case St.OP_SUB_SPC: if (!isSpace(b)) { this.state = St.SUB_ARG; this.beginArg(i); } break;
         case St.SUB_ARG:
           if (b !== S.LF && (i = scanToLF(buf, i, len)) === len) break;
-          if (!this.endArg(buf, i)) return;
+          if (!this.endArg(buf, i, true)) return;
           this.state = St.OP_START;
           if (this.argc !== 2 && this.argc !== 3) { this.badArgs("processSub Parse Error"); return; }
           this.h.processSub();
@@ -193,7 +199,7 @@ export class ClientParser {
         case St.OP_UNSUB_SPC: if (!isSpace(b)) { this.state = St.UNSUB_ARG; this.beginArg(i); } break;
         case St.UNSUB_ARG:
           if (b !== S.LF && (i = scanToLF(buf, i, len)) === len) break;
-          if (!this.endArg(buf, i)) return;
+          if (!this.endArg(buf, i, true)) return;
           this.state = St.OP_START;
           if (this.argc !== 1 && this.argc !== 2) { this.badArgs("processUnsub Parse Error"); return; }
           this.h.processUnsub();
@@ -304,19 +310,22 @@ export class ClientParser {
     this.state = St.OP_START;
   }
 
-  /** The control line ends at buf[i] (a LF): set argBuf to the line and split it into arguments. */
-  private endArg(buf: Buffer, i: number): boolean {
+  /**
+   * The control line ends at buf[i] (a LF): set argBuf to the line and split it into arguments at
+   * runs of spaces and tabs, and of CRs too when `cr` (nats-server splits SUB and UNSUB so).
+   */
+  private endArg(buf: Buffer, i: number, cr = false): boolean {
     if (!this.endLine(buf, i)) return false;
     const a = this.argBuf;
     let n = 0;
     let p = this.lineStart;
     const e = this.lineEnd;
     while (p < e) {
-      while (p < e && isSpace(a[p]!)) p++;
+      while (p < e && (isSpace(a[p]!) || (cr && a[p] === S.CR))) p++;
       if (p >= e) break;
       if (n === MAX_ARGS) { n++; break; }
       this.argStart[n] = p;
-      while (p < e && !isSpace(a[p]!)) p++;
+      while (p < e && !isSpace(a[p]!) && !(cr && a[p] === S.CR)) p++;
       this.argEnd[n] = p;
       n++;
     }
@@ -332,7 +341,7 @@ export class ClientParser {
       if (!this.append(buf, 0, i)) return false;
       // The CR before the LF, in this chunk or the previous one, is in scratch now: drop it.
       let end = this.scratchLen;
-      if (end > 0 && this.scratch[end - 1] === S.CR) end--;
+      if (end > 0 && (this.scratch[end - 1] === S.CR || hasCR(this.scratch, 0, end))) end--;
       if (end > this.maxControlLine) {
         this.overLimit();
         return false;
@@ -344,7 +353,7 @@ export class ClientParser {
     } else {
       this.argBuf = buf;
       this.lineStart = this.as;
-      this.lineEnd = i > this.as && buf[i - 1] === S.CR ? i - 1 : i;
+      this.lineEnd = i > this.as && (buf[i - 1] === S.CR || hasCR(buf, this.as, i)) ? i - 1 : i;
       if (this.lineEnd - this.lineStart > this.maxControlLine) {
         this.overLimit();
         return false;
@@ -364,9 +373,12 @@ export class ClientParser {
    */
   private pubLine(buf: Buffer, lf: number, len: number, hpub: boolean): number {
     if (!this.splitPubArgs(hpub)) return -1;
-    // A whole control line whose payload is not all in this read: nats-server clones the arguments
-    // and processes them a second time (see payloadSplit).
-    this.payloadSplit = this.argBuf !== this.scratch && len - lf - 1 < this.size + 2;
+    // A whole control line whose payload, and its CRLF as far as it is right, runs past this read:
+    // nats-server clones the arguments and processes them a second time (see payloadSplit). A wrong
+    // byte where the CR belongs fails within the read, before that.
+    const avail = len - lf - 1;
+    this.payloadSplit = this.argBuf !== this.scratch &&
+      (avail <= this.size || (avail === this.size + 1 && buf[lf + 1 + this.size] === S.CR));
     this.h.processPubArgs();
     if (this.halted) return -1;
     // Fast path: the whole payload and its CRLF are in this chunk.
@@ -478,6 +490,15 @@ export class ClientParser {
     const snip = buf.toString("latin1", i, Math.min(this.chunkLen, i + 32));
     this.h.protocolError(ERR.UNKNOWN_OP, `parser error at ${JSON.stringify(snip)}`);
   }
+}
+
+/**
+ * Whether buf[s, e) holds a CR. nats-server drops the byte before a line's LF once it has seen a CR
+ * anywhere in the line, so with a bare LF after an inner CR the line loses its last byte.
+ */
+function hasCR(buf: Buffer, s: number, e: number): boolean {
+  for (let k = s; k < e; k++) if (buf[k] === S.CR) return true;
+  return false;
 }
 
 /** Index of the next LF at or after i, or len. */
