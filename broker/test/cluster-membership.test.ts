@@ -1,5 +1,5 @@
 // Membership on every mix of skein and nats-server: a joining node gets the interest that existed
-// before it came (queue weights included), lame duck moves clients elsewhere, nats-server's own
+// before it came (queue weights included), a hub's routes mesh through gossip, lame duck moves clients elsewhere, nats-server's own
 // system-account traffic over routes is tolerated, big and many messages cross in order, and
 // /routez and /varz describe the routes as nats-server does.
 import assert from "node:assert/strict";
@@ -35,6 +35,17 @@ forEachCluster("cluster: a node that joins late gets the interest made before it
     await closeAll(ncs);
   }
 }, { mesh: false, startNow: (i) => i < 2 });
+
+forEachCluster("cluster: a hub that dials the other nodes introduces them to each other, so the mesh completes", async (c) => {
+  // Only node 0 lists routes; nodes 1 and 2 learn of each other from the INFO node 0 forwards.
+  await c.waitForMesh();
+  const ncs = await clientsFor(c, [0, 1, 2]);
+  try {
+    await assertPairDelivery(c, ncs, [[1, 2], [2, 1]], "hub");
+  } finally {
+    await closeAll(ncs);
+  }
+}, { routes: (i) => (i === 0 ? [1, 2] : []) });
 
 forEachCluster("cluster: lame duck tells the node's clients to move (INFO ldm with the other nodes) and the others forget it", async (c) => {
   const mine = await infoClient(c, 0);

@@ -282,8 +282,9 @@ export class Cluster {
     this.server.log.debug(`${r.tag()} - Registering remote route "${r.remoteId}"`);
     this.sendAllInterest(r);
     this.server.log.debug(`${r.tag()} - Sent local subscriptions to route`);
-    if (!r.solicited) {
-      // Tell the other routes about the newcomer so that they dial it: one seed is enough.
+    if (this.routes.size > 1) {
+      // Tell the other routes about the newcomer so that they dial it, whichever side dialled (as
+      // nats-server): one seed is enough, and a chain or hub of explicit routes still meshes.
       const info = { ...r.info, ip: r.info?.ip ?? `nats-route://${hostPort(r.host, r.info?.port ?? 0)}/` };
       const line = `INFO ${JSON.stringify(info)} \r\n`;
       for (const other of this.routes.values()) if (other !== r) other.out.sendNow(line);
