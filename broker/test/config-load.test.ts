@@ -118,6 +118,13 @@ describe("keys map to options", () => {
     ]);
   });
 
+  it("accounts with users are refused, since their credentials would not be checked", () => {
+    assert.equal(
+      failure("port: 1\naccounts {\n  A: {\n    users: [{user: a, password: b}]\n  }\n}\n"),
+      'F:4:5: users in "accounts" are not supported by skein-server: clients would connect without their credentials (define users under "authorization")',
+    );
+  });
+
   it("records where each option was set", () => {
     const l = load("port: 1\n\n  debug: true\n");
     assert.deepEqual(l.positions.get("debug")?.line, 3);

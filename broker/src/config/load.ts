@@ -1,7 +1,7 @@
 // Loads a config file into typed option overrides: every top-level key nats-server 2.9 reads for
 // the features skein-server has, with nats-server's units (durations as "2m" or seconds, sizes in
 // bytes) and its error texts. Unknown keys are errors; keys of nats-server features skein-server
-// lacks (jetstream, accounts, ...) are warnings.
+// lacks (jetstream, accounts, ...) are warnings, except accounts with users, which would fail open.
 
 import type { OptionOverrides } from "./cli.js";
 import { formatGoDuration } from "./duration.js";
@@ -135,10 +135,22 @@ export function optionsFromTree(tree: ConfigMap): { options: OptionOverrides; po
     const k = e.key.toLowerCase();
     const setter = SETTERS[k];
     if (setter) setter(r, e, options, positions);
-    else if (UNSUPPORTED.has(k)) r.warn(e.keyPos, `field "${e.key}" is not supported by skein-server and is ignored`);
+    else if (k === "accounts" && accountUser(e) !== undefined) {
+      r.error(accountUser(e)!.keyPos, `users in "accounts" are not supported by skein-server: clients would connect without their credentials (define users under "authorization")`);
+    } else if (UNSUPPORTED.has(k)) r.warn(e.keyPos, `field "${e.key}" is not supported by skein-server and is ignored`);
     else r.unknown(e);
   }
   return { options, positions, reader: r };
+}
+
+/** The first `users` entry of an account: credentials Skein could not enforce. */
+function accountUser(e: ConfigEntry): ConfigEntry | undefined {
+  if (e.value.kind !== "map") return undefined;
+  for (const account of e.value.entries.values()) {
+    if (account.value.kind !== "map") continue;
+    for (const f of account.value.entries.values()) if (f.key.toLowerCase() === "users") return f;
+  }
+  return undefined;
 }
 
 /**
