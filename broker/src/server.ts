@@ -140,14 +140,16 @@ export class Server {
 
   private buildInfo(): ServerInfo {
     const o = this.opts;
+    const port = this.listener ? this.port : o.port;
+    const shown = o.clientAdvertise !== "" ? advertised(o.clientAdvertise, port) : { host: o.host, port };
     const info: ServerInfo = {
       server_id: this.id,
       server_name: this.name,
       version: PROTOCOL_VERSION,
       proto: 1,
       go: `node${process.version}`,
-      host: o.host,
-      port: this.listener ? this.port : o.port,
+      host: shown.host,
+      port: shown.port,
       headers: true,
       // With no_auth_user, clients may come in without credentials, and nats-server says no auth.
       auth_required: this.authRequired() && o.noAuthUser === "" ? true : undefined,
@@ -305,6 +307,19 @@ export class Server {
 
 export function stripV4Mapped(a: string): string {
   return a.startsWith("::ffff:") ? a.slice(7) : a;
+}
+
+/**
+ * The host and port a client_advertise value names, as nats-server reads it: "host:port",
+ * "[v6]:port" or a host alone, which takes the listening port; a port of 0 or -1 means that too.
+ */
+export function advertised(value: string, port: number): { host: string; port: number } {
+  const v = value.trim();
+  // "[v6]:port", or "host:port" with a single colon; anything else is a host alone.
+  const m = /^\[([^\]]*)\](?::(.*))?$/.exec(v) ?? /^([^:]*):([^:]*)$/.exec(v);
+  const host = (m ? m[1]! : v).trim();
+  const p = m?.[2] !== undefined ? Number.parseInt(m[2].trim(), 10) : port;
+  return { host, port: Number.isNaN(p) || p === 0 || p === -1 ? port : p };
 }
 
 export function hostPort(host: string, port: number): string {

@@ -62,3 +62,11 @@ forBothServers(
   },
   { server: { serverName: "probe-1", maxPayload: 4096, token: "s3cret" } },
 );
+
+for (const [advertise, host, port] of [["adv.example:5555", "adv.example", 5555], ["adv.example", "adv.example", 0], ["[::1]:6000", "::1", 6000]] as const) {
+  forBothServers(`client_advertise ${advertise} is the host and port INFO gives`, async ({ server, client }) => {
+    const c = await client(null);
+    assert.equal(c.info["host"], host);
+    assert.equal(c.info["port"], port === 0 ? server.port : port, "a host alone takes the listening port");
+  }, { server: { clientAdvertise: advertise } });
+}

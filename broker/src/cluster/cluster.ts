@@ -14,7 +14,7 @@ import type { MsgHeader } from "../client/msg-header.js";
 import type { Subscription } from "../client/subscription.js";
 import { newServerId, PROTOCOL_VERSION } from "../info.js";
 import type { TlsConfig } from "../options.js";
-import { hostPort, type Server } from "../server.js";
+import { advertised, hostPort, type Server } from "../server.js";
 
 const RMSG_G = Buffer.from("RMSG $G ");
 const HMSG_G = Buffer.from("HMSG $G ");
@@ -130,7 +130,10 @@ export class Cluster {
   ownClientUrls(): string[] {
     const o = this.server.opts;
     const port = this.server.port;
-    if (o.clientAdvertise !== "") return [o.clientAdvertise.includes(":") ? o.clientAdvertise : `${o.clientAdvertise}:${port}`];
+    if (o.clientAdvertise !== "") {
+      const a = advertised(o.clientAdvertise, port);
+      return [hostPort(a.host, a.port)];
+    }
     if (o.host !== "0.0.0.0" && o.host !== "::" && o.host !== "") return [hostPort(o.host, port)];
     const urls: string[] = [];
     for (const addrs of Object.values(networkInterfaces())) {

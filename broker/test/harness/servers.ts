@@ -26,6 +26,7 @@ export interface TestServerOptions {
   token?: string;
   authTimeout?: number;
   serverName?: string;
+  clientAdvertise?: string;
   httpPort?: number; // monitoring port on 127.0.0.1 (a fixed one: use freePort())
 }
 
@@ -148,6 +149,7 @@ function skeinOverrides(opts: TestServerOptions): Record<string, unknown> {
   if (opts.token !== undefined) o["authorization"] = opts.token;
   if (opts.authTimeout !== undefined) o["authTimeout"] = opts.authTimeout;
   if (opts.serverName !== undefined) o["serverName"] = opts.serverName;
+  if (opts.clientAdvertise !== undefined) o["clientAdvertise"] = opts.clientAdvertise;
   if (opts.httpPort !== undefined) {
     o["httpHost"] = HOST;
     o["httpPort"] = opts.httpPort;
@@ -189,6 +191,7 @@ export function natsServerConfig(opts: TestServerOptions, portsDir: string): str
   if (opts.pingMax !== undefined) lines.push(`ping_max: ${opts.pingMax}`);
   if (opts.writeDeadline !== undefined) lines.push(`write_deadline: "${opts.writeDeadline}ms"`);
   if (opts.serverName !== undefined) lines.push(`server_name: "${opts.serverName}"`);
+  if (opts.clientAdvertise !== undefined) lines.push(`client_advertise: "${opts.clientAdvertise}"`);
   if (opts.httpPort !== undefined) lines.push(`http: "${HOST}:${opts.httpPort}"`);
   const auth: string[] = [];
   if (opts.user !== undefined) auth.push(`user: "${opts.user}"`);
