@@ -111,6 +111,11 @@ export class Server {
     this.log.info(`Starting nats-server`);
     this.log.info(`  Version:  ${PROTOCOL_VERSION}`);
     this.log.info(`  Git:      [not set]`);
+    const clustered = o.cluster.port !== 0 || o.cluster.routes.length > 0;
+    if (clustered) {
+      this.cluster = new Cluster(this);
+      this.log.info(`  Cluster:  ${this.cluster.name}`);
+    }
     this.log.info(`  Name:     ${this.name}`);
     this.log.info(`  ID:       ${this.id}`);
     for (const note of this.bannerNotes) this.log.info(note);
@@ -129,8 +134,7 @@ export class Server {
     this.listener = server;
     this.running = true;
     this.log.info(`Listening for client connections on ${hostPort(o.host, this.port)}`);
-    if (o.cluster.port !== 0 || o.cluster.routes.length > 0) {
-      this.cluster = new Cluster(this);
+    if (this.cluster !== null) {
       await this.cluster.start();
       if (this.monitor !== null) this.monitor.routeSource = routeSource(this.cluster);
     }

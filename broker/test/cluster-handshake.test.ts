@@ -86,6 +86,20 @@ forEachKind("route port: a peer that keeps sending but never answers PING is clo
   }
 }, { extra: () => `ping_interval: "500ms"\nping_max: 2` });
 
+forEachKind("route port: without a configured name, INFO carries a generated one marked cluster_dynamic", async (c) => {
+  const r = await routePeer(c);
+  try {
+    assert.match(String(r.info["cluster"]), /^[0-9A-Za-z]{22}$/);
+    assert.equal(r.info["cluster_dynamic"], true);
+    assert.equal((await c.varz(0)).cluster?.name, r.info["cluster"], "/varz shows the name in use");
+    const log = c.node(0).log();
+    assert.ok(log.includes(`[INF]   Cluster:  ${String(r.info["cluster"])}`), "the banner names it");
+    assert.ok(log.includes("[WRN] Cluster name was dynamically generated, consider setting one"));
+  } finally {
+    r.close();
+  }
+}, { clusterName: () => "" });
+
 forEachKind("route port: a route CONNECT with another cluster name is rejected with nats-server's -ERR", async (c) => {
   const r = await routePeer(c);
   r.send(`CONNECT ${JSON.stringify({ ...ROUTE_CONNECT, cluster: "other" })}\r\nPING\r\n`);

@@ -47,6 +47,17 @@ forEachCluster("cluster: a hub that dials the other nodes introduces them to eac
   }
 }, { routes: (i) => (i === 0 ? [1, 2] : []) });
 
+forEachCluster("cluster: a node without a cluster name takes the name its peers have configured", async (c) => {
+  await waitFor("node 2 named skein-test", async () => ((await c.varz(2)).cluster?.name === "skein-test" ? true : undefined));
+  assert.ok(c.node(2).log().includes("[INF] Cluster name updated to skein-test"));
+  const ncs = await clientsFor(c, [0, 1, 2]);
+  try {
+    await assertPairDelivery(c, ncs, [[0, 2], [2, 1]], "dynamic");
+  } finally {
+    await closeAll(ncs);
+  }
+}, { clusterName: (i) => (i === 2 ? "" : "skein-test") });
+
 forEachCluster("cluster: lame duck tells the node's clients to move (INFO ldm with the other nodes) and the others forget it", async (c) => {
   const mine = await infoClient(c, 0);
   const other = await infoClient(c, 1);

@@ -35,7 +35,8 @@ export class Cluster {
   /** Established routes, by the peer's server id. */
   readonly routes = new Map<string, Route>();
   name: string;
-  private readonly dynamicName: boolean;
+  /** No name was configured: the generated one gives way to a peer's (see acceptName). */
+  dynamicName: boolean;
   private readonly handshaking = new Set<Route>();
   /** Local interest: number of local subscriptions per "subject" or "subject queue". */
   private readonly interest = new Map<string, number>();
@@ -93,18 +94,26 @@ export class Cluster {
       });
       this.listener = l;
       this.server.log.info(`Cluster name is ${this.name}`);
+      if (this.dynamicName) this.server.log.warn("Cluster name was dynamically generated, consider setting one");
       this.server.log.info(`Listening for route connections on ${co.host || "0.0.0.0"}:${this.port}`);
     }
     for (const u of co.routes) this.dial(u, true, 0);
   }
 
-  nameMatches(remote: string): boolean {
+  /**
+   * nats-server's rule for a peer's cluster name: the same name matches; a generated name gives way
+   * to a configured one, or to a higher generated one. Taking a new name drops the other routes,
+   * which come back under it. A configured name a peer's CONNECT brings is kept as configured.
+   */
+  acceptName(remote: string, remoteDynamic: boolean, from: Route, viaConnect: boolean): boolean {
     if (remote === this.name) return true;
-    if (this.dynamicName && remote !== "") {
-      this.name = remote; // a cluster without a configured name takes its peers' name
-      return true;
-    }
-    return false;
+    if (!this.dynamicName || remote === "" || (remoteDynamic && remote < this.name)) return false;
+    this.name = remote;
+    if (viaConnect && !remoteDynamic) this.dynamicName = false;
+    this.server.log.info(`Cluster name updated to ${remote}`);
+    for (const r of [...this.routes.values(), ...this.handshaking]) if (r !== from) r.close(CloseReason.CLUSTER_NAME_CONFLICT);
+    this.server.clusterChanged();
+    return true;
   }
 
   /** The INFO this server sends on its routes. */
@@ -117,7 +126,7 @@ export class Cluster {
       auth_required: co.username !== "" ? true : undefined,
       tls_required: co.tls !== null ? true : undefined,
       tls_verify: co.tls !== null ? true : undefined,
-      max_payload: s.opts.maxPayload, cluster: this.name,
+      max_payload: s.opts.maxPayload, cluster: this.name, cluster_dynamic: this.dynamicName ? true : undefined,
       connect_urls: co.noAdvertise ? undefined : this.ownClientUrls(),
       ip: co.advertise !== "" ? `nats-route://${co.advertise}/` : undefined,
       lnoc: true,

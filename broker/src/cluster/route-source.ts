@@ -32,6 +32,7 @@ export function routeSource(cluster: Cluster): RouteSource {
   return {
     routes: () => [...cluster.routes.values()].map(monitored),
     clusterPort: () => cluster.port,
+    clusterName: () => cluster.name,
     connectUrls: () => (cluster.routes.size > 0 ? cluster.clientConnectUrls() : []),
   };
 }

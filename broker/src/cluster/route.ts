@@ -22,6 +22,7 @@ export interface RouteInfo {
   server_id: string;
   server_name?: string;
   cluster?: string;
+  cluster_dynamic?: boolean;
   host?: string;
   port?: number;
   ip?: string;
@@ -100,7 +101,8 @@ export class Route implements RouteOpHandler {
     if (this.url !== null) {
       const c: Record<string, unknown> = {
         echo: true, verbose: false, pedantic: false, tls_required: o.cluster.tls !== null, headers: true,
-        name: this.server.id, cluster: this.cluster.name, lnoc: true,
+        name: this.server.id, cluster: this.cluster.name,
+        cluster_dynamic: this.cluster.dynamicName ? true : undefined, lnoc: true,
       };
       if (this.url.username !== "") {
         c.user = decodeURIComponent(this.url.username);
@@ -144,7 +146,9 @@ export class Route implements RouteOpHandler {
     }
     this.connectReceived = true;
     if (this.authTimer !== null) clearTimeout(this.authTimer);
-    if (typeof raw.cluster === "string" && !this.cluster.nameMatches(raw.cluster)) return this.rejectName(raw.cluster);
+    if (typeof raw.cluster === "string" && !this.cluster.acceptName(raw.cluster, raw.cluster_dynamic === true, this, true)) {
+      return this.rejectName(raw.cluster);
+    }
   }
 
   processRouteInfo(arg: string): void {
@@ -164,7 +168,9 @@ export class Route implements RouteOpHandler {
         this.sendErr("Authorization Violation");
         return this.close(CloseReason.AUTH_VIOLATION);
       }
-      if (typeof info.cluster === "string" && !this.cluster.nameMatches(info.cluster)) return this.rejectName(info.cluster);
+      // As nats-server, a name it cannot take closes the route without an -ERR.
+      if (typeof info.cluster === "string" && info.cluster !== ""
+        && !this.cluster.acceptName(info.cluster, info.cluster_dynamic === true, this, false)) return this.close(CloseReason.CLUSTER_NAME_CONFLICT);
       this.remoteId = info.server_id;
       this.info = info;
       this.cluster.register(this);

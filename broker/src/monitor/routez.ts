@@ -39,6 +39,8 @@ export interface RouteSource {
   routes(): readonly MonitoredRoute[];
   /** The bound cluster port (for /varz `cluster.cluster_port`). */
   clusterPort(): number;
+  /** The cluster name in use, generated or taken from a peer when none was configured. */
+  clusterName(): string;
   /** Client URLs learnt from the cluster (for /varz `connect_urls`). */
   connectUrls(): string[];
 }

@@ -100,7 +100,8 @@ function clusterVarz(ctx: VarzContext): ClusterOptsVarz {
   const c = ctx.server.opts.cluster;
   if (c.port === 0) return {};
   const v: ClusterOptsVarz = {};
-  if (c.name !== "") v.name = c.name;
+  const name = ctx.routes?.clusterName() ?? c.name;
+  if (name !== "") v.name = name;
   if (c.host !== "") v.addr = c.host;
   const port = ctx.routes?.clusterPort() ?? c.port;
   if (port !== 0) v.cluster_port = port;

@@ -62,7 +62,7 @@ export interface ClusterOptions {
   auth?: RouteCredentials;
   /** Credentials node i puts in its route URLs, when they differ from `auth` (a wrong password). */
   routeCredentials?: (i: number) => RouteCredentials | undefined;
-  /** Cluster name per node (default "skein-test" for all). */
+  /** Cluster name per node (default "skein-test" for all; "" leaves it out, so the node generates one). */
   clusterName?: (i: number) => string;
   noAdvertise?: boolean;
   connectRetries?: number;
@@ -390,8 +390,9 @@ function nodeConfig(i: number, name: string, ports: readonly NodePorts[], opts: 
   const creds = opts.routeCredentials?.(i) ?? opts.auth;
   const targets = opts.routes?.(i) ?? ((opts.topology ?? "seed") === "full" ? ports.map((_, j) => j) : i === 0 ? [] : [0]);
   const routes = targets.map((j) => `    "${routeUrl(creds, ports[j]!.clusterPort)}"`);
+  const clusterName = opts.clusterName?.(i) ?? "skein-test";
   const cluster = [
-    `  name: "${opts.clusterName?.(i) ?? "skein-test"}"`,
+    ...(clusterName === "" ? [] : [`  name: "${clusterName}"`]),
     `  listen: "${HOST}:${p.clusterPort}"`,
     `  routes: [\n${routes.join("\n")}\n  ]`,
   ];
