@@ -6,7 +6,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { Child, tempDir } from "./process-child.js";
+import { RawClient } from "./harness/raw-client.js";
+import { Child, NATS_SERVER_BIN, tempDir } from "./process-child.js";
 
 const { dir, cleanup } = tempDir("skein-reload-clients-");
 after(cleanup);
@@ -133,3 +134,28 @@ test("flags given on the command line win over the reloaded file", async () => {
     await server.stop();
   }
 });
+
+for (const kind of ["skein", "nats"] as const) {
+  test(`ping_interval reload applies to a connected client from its next PING on [${kind}]`, { skip: kind === "nats" && !NATS_SERVER_BIN ? "nats-server is not installed" : false }, async () => {
+    const file = conf(`pings-${kind}.conf`, `ping_interval: "1m"\nping_max: 1`);
+    const server = kind === "skein" ? Child.skein(["-c", file]) : Child.natsServer(["-c", file]);
+    try {
+      const port = await server.ready();
+      const c = await RawClient.connect(port);
+      try {
+        c.send(`CONNECT {"verbose":false,"pedantic":false}\r\n`);
+        assert.equal(await c.flush(), "");
+        assert.match(await reload(server, file, `ping_interval: "300ms"\nping_max: 1`), /Reloaded server configuration/);
+        // The first PING (about 2 s after CONNECT) goes unanswered; 300 ms later the client is stale,
+        // where the old interval would have left it a minute.
+        await c.expect("PING\r\n", 5000);
+        await c.expectErr("Stale Connection", 3000);
+        await c.expectClosed();
+      } finally {
+        c.close();
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+}

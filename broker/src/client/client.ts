@@ -61,7 +61,7 @@ export class Client implements ClientOpHandler {
   outMsgs = 0;
   outBytes = 0;
   lastActivity = preciseNow();
-  readonly pinger = new Pinger(this, true);
+  readonly pinger = new Pinger(this, () => this.server.opts, true);
   private authTimer: NodeJS.Timeout | null = null;
 
   // One-entry cache of the last PUB subject: its bytes, string, match result and sublist generation.
@@ -177,8 +177,7 @@ export class Client implements ClientOpHandler {
     // PINGs from CONNECT (a client that never sends one is not PINGed).
     const p = this.pinger;
     if (p.rtt === 0) p.rtt = Math.max(NANOSECOND, preciseNow() - this.start);
-    const so = this.server.opts;
-    p.start(so.pingInterval, so.pingMax, FIRST_CLIENT_PING_MS);
+    p.start(FIRST_CLIENT_PING_MS);
     if (this.verbose) this.out.queueProto(PROTO.OK);
   }
 

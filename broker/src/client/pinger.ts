@@ -4,13 +4,20 @@
 // PING is skipped while the peer was active (data either way, or a PING from it) within the
 // interval, unless the RTT is due: never measured by a PING, or measured over an hour ago. Routes
 // are PINGed whatever their traffic. With ping_max PINGs unanswered, the next one closes the
-// connection as stale instead.
+// connection as stale instead. Each timer reads ping_interval and ping_max afresh, so a reload
+// applies to open connections from their next PING on.
 
 import { NANOSECOND, preciseNow } from "../clock.js";
 
 export const FIRST_CLIENT_PING_MS = 2000;
 export const FIRST_ROUTE_PING_MS = 1000;
 const RTT_REMEASURE_MS = 3_600_000;
+
+/** The current ping settings (the server's options, replaced on reload). */
+export interface PingSettings {
+  readonly pingInterval: number;
+  readonly pingMax: number;
+}
 
 /** The connection the PINGs go to. */
 export interface PingPeer {
@@ -31,17 +38,19 @@ export class Pinger {
   private timer: NodeJS.Timeout | null = null;
 
   /** `skipWhenActive`: clients yes, routes no (as nats-server). */
-  constructor(private readonly peer: PingPeer, private readonly skipWhenActive: boolean) {}
+  constructor(
+    private readonly peer: PingPeer,
+    private readonly settings: () => PingSettings,
+    private readonly skipWhenActive: boolean,
+  ) {}
 
-  /** (Re)arms the timer: no PINGs when the interval is 0. */
-  start(interval: number, pingMax: number, firstMax: number): void {
+  /** (Re)arms the timer for the first PING: none when ping_interval is 0. */
+  start(firstMax: number): void {
     this.stop();
+    const interval = this.settings().pingInterval;
     if (interval <= 0) return;
     const first = Math.min(interval, firstMax);
-    this.timer = setTimeout(() => {
-      this.timer = setInterval(() => this.tick(interval, pingMax), interval);
-      this.tick(interval, pingMax);
-    }, first + Math.floor(Math.random() * (first / 5)));
+    this.timer = setTimeout(() => this.tick(), first + Math.floor(Math.random() * (first / 5)));
   }
 
   stop(): void {
@@ -60,15 +69,20 @@ export class Pinger {
     this.out = 0;
   }
 
-  private tick(interval: number, pingMax: number): void {
+  private tick(): void {
+    this.timer = null;
     const peer = this.peer;
-    if (peer.closed) return this.stop();
+    if (peer.closed) return;
+    const { pingInterval: interval, pingMax } = this.settings();
     const now = preciseNow();
-    if (this.skipWhenActive && this.rtt !== 0 && now - this.sentAt <= RTT_REMEASURE_MS
-      && (now - peer.lastActivity < interval || now - this.pingIn < interval)) return;
-    if (this.out + 1 > pingMax) return peer.stale();
-    this.out++;
-    this.sentAt = now;
-    peer.sendPing();
+    const skip = this.skipWhenActive && this.rtt !== 0 && now - this.sentAt <= RTT_REMEASURE_MS
+      && (now - peer.lastActivity < interval || now - this.pingIn < interval);
+    if (!skip) {
+      if (this.out + 1 > pingMax) return peer.stale();
+      this.out++;
+      this.sentAt = now;
+      peer.sendPing();
+    }
+    if (interval > 0) this.timer = setTimeout(() => this.tick(), interval);
   }
 }

@@ -55,7 +55,7 @@ export class Route implements RouteOpHandler {
   outMsgs = 0;
   outBytes = 0;
   lastActivity = preciseNow();
-  readonly pinger = new Pinger(this, false);
+  readonly pinger = new Pinger(this, () => this.server.opts, false);
   /** Forwarding scratch for the message being routed (see Cluster.forward). */
   fwd = false;
   readonly fwdQueues: string[] = [];
@@ -118,7 +118,7 @@ export class Route implements RouteOpHandler {
       }, o.cluster.authTimeout);
     }
     this.out.sendNow(this.cluster.infoLine());
-    this.pinger.start(o.pingInterval, o.pingMax, FIRST_ROUTE_PING_MS);
+    this.pinger.start(FIRST_ROUTE_PING_MS);
   }
 
   private onData(chunk: Buffer, n: number): void {
