@@ -131,12 +131,13 @@ export function optionsFromTree(tree: ConfigMap): { options: OptionOverrides; po
   const r = new FieldReader();
   const options: OptionOverrides = {};
   const positions = new Map<OptionField, Position>();
+  let users: ConfigEntry | undefined;
   for (const e of tree.values()) {
     const k = e.key.toLowerCase();
     const setter = SETTERS[k];
     if (setter) setter(r, e, options, positions);
-    else if (k === "accounts" && accountUser(e) !== undefined) {
-      r.error(accountUser(e)!.keyPos, `users in "accounts" are not supported by skein-server: clients would connect without their credentials (define users under "authorization")`);
+    else if (k === "accounts" && (users = accountUser(e)) !== undefined) {
+      r.error(users.keyPos, `users in "accounts" are not supported by skein-server: clients would connect without their credentials (define users under "authorization")`);
     } else if (UNSUPPORTED.has(k)) r.warn(e.keyPos, `field "${e.key}" is not supported by skein-server and is ignored`);
     else r.unknown(e);
   }
